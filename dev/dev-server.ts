@@ -1,0 +1,32 @@
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { SEARCH_ATTRIBUTES } from '../shared/search-attributes.js';
+import { resolveTemporalCli } from './temporal-cli.js';
+
+export interface DevServerOptions {
+  /** Serve the Web UI (default false: tests run headless). */
+  ui?: boolean;
+  port?: number;
+  uiPort?: number;
+  /** SQLite file; in-memory when omitted. */
+  dbFilename?: string;
+}
+
+/**
+ * Starts the Temporal CLI dev server with the project's search attributes registered.
+ * In-memory SQLite is the fastest mode for tests and demos (shared/temporal-notes.md §3).
+ */
+export async function startDevServer(opts: DevServerOptions = {}): Promise<TestWorkflowEnvironment> {
+  const cli = resolveTemporalCli();
+  const extraArgs: string[] = [];
+  if (opts.dbFilename) extraArgs.push('--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=OFF');
+  return TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: cli.executable,
+      searchAttributes: [...SEARCH_ATTRIBUTES],
+      ...(opts.port ? { port: opts.port } : {}),
+      ...(opts.ui ? { ui: true, ...(opts.uiPort ? { uiPort: opts.uiPort } : {}) } : {}),
+      ...(opts.dbFilename ? { dbFilename: opts.dbFilename } : {}),
+      extraArgs,
+    },
+  });
+}

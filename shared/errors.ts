@@ -1,0 +1,40 @@
+// Stable ApplicationFailure type names: activities throw them, workflows list the non-retryable
+// ones in their retry policies, and callers match on them instead of parsing messages.
+export const ErrorType = {
+  /** Workflow input failed validation (names the field). */
+  InvalidInput: 'InvalidJourneyInput',
+  /** A mapping key is not a step of the flow. */
+  UnknownStep: 'UnknownStepId',
+  /** A required step got no files before the wait-for-files timeout. */
+  StepFilesTimeout: 'StepFilesTimeout',
+  /** IDWise did not finish processing a step before its deadline. */
+  StepProcessingTimeout: 'StepProcessingTimeout',
+  /** IDWise has not finished processing the step yet (benign, retried on a fixed cadence). */
+  StepNotProcessed: 'StepNotProcessed',
+  /** An image failed our pre-upload checks (missing, empty, wrong format, too large). */
+  InvalidImage: 'IdwiseInvalidImage',
+  IdwiseAuth: 'IdwiseAuthError',
+  IdwiseForbidden: 'IdwiseForbiddenError',
+  IdwiseNotFound: 'IdwiseNotFoundError',
+  IdwiseValidation: 'IdwiseValidationError',
+  IdwiseBadResponse: 'IdwiseBadResponseError',
+  IdwiseRateLimited: 'IdwiseRateLimitedError',
+  IdwiseServer: 'IdwiseServerError',
+  IdwiseTimeout: 'IdwiseTimeoutError',
+  IdwiseNetwork: 'IdwiseNetworkError',
+} as const;
+export type ErrorType = (typeof ErrorType)[keyof typeof ErrorType];
+
+/** Failure types that retrying cannot fix. */
+export const NON_RETRYABLE_ERROR_TYPES: readonly ErrorType[] = [
+  ErrorType.InvalidInput,
+  ErrorType.UnknownStep,
+  ErrorType.StepFilesTimeout,
+  ErrorType.StepProcessingTimeout,
+  ErrorType.InvalidImage,
+  ErrorType.IdwiseAuth,
+  ErrorType.IdwiseForbidden,
+  ErrorType.IdwiseNotFound,
+  ErrorType.IdwiseValidation,
+  ErrorType.IdwiseBadResponse,
+];

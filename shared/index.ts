@@ -1,0 +1,5 @@
+export * from './duration.js';
+export * from './errors.js';
+export * from './journey.js';
+export * from './progress.js';
+export * from './search-attributes.js';

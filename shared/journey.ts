@@ -1,0 +1,80 @@
+import { z } from 'zod';
+import { DURATION_PATTERN, durationToMs } from './duration.js';
+
+// The journey workflow's contract. Validated by the client before start and again by the workflow,
+// so a hand-started workflow (CLI, UI) gets the same clear errors.
+
+export const DEFAULT_TASK_QUEUE = 'idwise-journeys';
+export const JOURNEY_WORKFLOW_TYPE = 'identityJourney';
+/** IDWise asks for at most one Get Journey Summary call per 2 seconds per journey. */
+export const MIN_SUMMARY_INTERVAL_MS = 2_000;
+
+/** IDWise's documented reference_no alphabet. */
+export const REFERENCE_NO_PATTERN = /^[A-Za-z0-9\-_/\\,.+@]+$/;
+
+export function journeyWorkflowId(referenceNo: string): string {
+  return `idwise-journey-${referenceNo.trim()}`;
+}
+
+const isAbsolutePath = (v: string) => v.startsWith('/') || /^[A-Za-z]:[\\/]/.test(v);
+const isAllowedUrl = (v: string) =>
+  v.startsWith('https://') || /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\//.test(v);
+
+/** A reference to an image, never its bytes: images must not enter workflow history. */
+export const ImageRefSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .refine((v) => isAbsolutePath(v) || isAllowedUrl(v), {
+    message: 'must be an absolute file path or an https:// URL (plain http only on localhost)',
+  });
+
+export const StepFilesSchema = z.union([
+  z.strictObject({ image: ImageRefSchema, image2: ImageRefSchema.optional() }),
+  z.strictObject({ skip: z.literal(true) }),
+]);
+export type StepFiles = z.infer<typeof StepFilesSchema>;
+
+/** The guide's step-to-file mapping table: keys are step ids returned by the flow itself. */
+export const StepMappingSchema = z.record(z.string().trim().min(1, 'step id must not be empty'), StepFilesSchema);
+export type StepMapping = z.infer<typeof StepMappingSchema>;
+
+const DurationSchema = z.union([
+  z.number().int().positive(),
+  z.string().regex(DURATION_PATTERN, 'use a duration such as 2s, 10m or 24h'),
+]);
+
+export const JourneyOptionsSchema = z.strictObject({
+  /** How long IDWise may take to process one step before the journey fails. */
+  stepDeadline: DurationSchema.default('10m'),
+  /** How long a required step without files waits for `provideStepFiles`. */
+  waitForFilesTimeout: DurationSchema.default('24h'),
+  /** Cadence of Get Journey Summary checks; IDWise forbids less than 2 s. */
+  summaryInterval: DurationSchema.default('2s').refine((d) => durationToMs(d) >= MIN_SUMMARY_INTERVAL_MS, {
+    message: 'must be at least 2s: IDWise may block callers that check the summary more often',
+  }),
+  /** How long transient IDWise errors (5xx, 429, network) are retried before the journey fails. */
+  apiRetryWindow: DurationSchema.default('15m'),
+});
+export type JourneyOptions = z.infer<typeof JourneyOptionsSchema>;
+
+export const JourneyInputSchema = z.strictObject({
+  flowId: z.string().trim().min(1, 'flowId is required: the flow id from the IDWise dashboard').max(200),
+  referenceNo: z
+    .string()
+    .trim()
+    .min(1, 'referenceNo is required')
+    .max(100)
+    .regex(REFERENCE_NO_PATTERN, 'referenceNo may contain only A-Z a-z 0-9 and - _ / \\ , . + @'),
+  /** applicant_details sealed with the PII key (see client/pii.ts): never in clear in history. */
+  sealedApplicantDetails: z.string().min(1).optional(),
+  steps: StepMappingSchema.default({}),
+  options: JourneyOptionsSchema.default(JourneyOptionsSchema.parse({})),
+});
+export type JourneyInput = z.input<typeof JourneyInputSchema>;
+export type ValidJourneyInput = z.output<typeof JourneyInputSchema>;
+
+/** Formats zod issues as one line per field: `steps.0.image: must be an absolute file path…`. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`).join('; ');
+}
