@@ -36,5 +36,6 @@ export const NON_RETRYABLE_ERROR_TYPES: readonly ErrorType[] = [
   ErrorType.IdwiseForbidden,
   ErrorType.IdwiseNotFound,
   ErrorType.IdwiseValidation,
-  ErrorType.IdwiseBadResponse,
+  // Not IdwiseBadResponse: the client decides per call (a garbled read is retried, a garbled start is not)
+  // and marks the failure non-retryable itself when a retry could duplicate a journey.
 ];

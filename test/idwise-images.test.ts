@@ -1,0 +1,302 @@
+import { execFile } from 'node:child_process';
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { inspect, promisify } from 'node:util';
+import {
+  createIdwiseClient,
+  isIdwiseError,
+  loadIdwiseConfig,
+  openImage,
+  type IdwiseError,
+  type OpenImageOptions,
+} from '../idwise/index.js';
+
+// openImage's pre-upload checks, and processStep's streaming upload measured in a child process: a 5 MB image
+// must go out without the client ever holding it in memory.
+
+const repoRoot = resolve(fileURLToPath(import.meta.url), '../..');
+const samples = join(repoRoot, 'samples/images');
+const opts: OpenImageOptions = { maxBytes: 6_291_456, stepId: '0', field: 'image' };
+const SECRET = 'images-test-secret-value';
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+async function imageError(promise: Promise<unknown>): Promise<IdwiseError> {
+  const err = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  if (!isIdwiseError(err)) throw new Error(`expected an IdwiseError, got ${inspect(err)}`);
+  return err;
+}
+
+function listen(
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
+): Promise<{ server: Server; url: string }> {
+  const server = createServer(handler);
+  return new Promise((ok) =>
+    server.listen(0, '127.0.0.1', () =>
+      ok({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }),
+    ),
+  );
+}
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'idwise-images-'));
+  await writeFile(join(dir, 'empty.jpg'), Buffer.alloc(0));
+  await writeFile(join(dir, 'notes.jpg'), 'this is text, not a JPEG');
+  await mkdir(join(dir, 'folder.jpg'));
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+describe('openImage from a local file', () => {
+  it.each([
+    ['selfie.jpg', 'image/jpeg'],
+    ['passport.png', 'image/png'],
+    ['proof-of-address.pdf', 'application/pdf'],
+  ])('accepts %s as %s and streams its exact bytes', async (name, contentType) => {
+    const path = join(samples, name);
+    const image = await openImage(path, opts);
+    const bytes = await readFile(path);
+    expect(image).toMatchObject({ contentType, filename: name, size: bytes.length });
+    expect((await readAll(image.stream)).equals(bytes)).toBe(true);
+  });
+
+  it.each([
+    ['a missing file', () => join(dir, 'missing.jpg'), /step 20 image2 "missing\.jpg" does not exist/],
+    ['an empty file', () => join(dir, 'empty.jpg'), /"empty\.jpg" is empty/],
+    ['a file that is not JPEG, PNG or PDF', () => join(dir, 'notes.jpg'), /"notes\.jpg" is not a JPEG, PNG or PDF/],
+    ['a directory', () => join(dir, 'folder.jpg'), /"folder\.jpg" is not a regular file/],
+    ['a relative path', () => 'samples/images/selfie.jpg', /must be an absolute file path/],
+  ])('rejects %s as a non-retryable invalid-image error', async (_, path, message) => {
+    const err = await imageError(openImage(path(), { ...opts, stepId: '20', field: 'image2' }));
+    expect(err).toMatchObject({ kind: 'invalid-image', retryable: false, status: null, stepId: '20' });
+    expect(err.message).toMatch(/^IDWise process-journey-step not sent: step 20 image2 "/);
+    expect(err.message).toMatch(message);
+    // File name only: directories can name the applicant.
+    expect(err.message).not.toContain(dir);
+  });
+
+  it('rejects a file above the size limit before reading it', async () => {
+    const err = await imageError(openImage(join(samples, 'passport.png'), { ...opts, maxBytes: 10_000 }));
+    expect(err.message).toMatch(/"passport\.png" is 19138 bytes, above the 10000-byte limit/);
+    expect(err).toMatchObject({ kind: 'invalid-image', file: 'passport.png', stepId: '0' });
+  });
+});
+
+describe('openImage from a URL', () => {
+  let server: Server;
+  let base: string;
+  const seenAuthorization: (string | undefined)[] = [];
+
+  beforeAll(async () => {
+    const png = await readFile(join(samples, 'passport.png'));
+    ({ server, url: base } = await listen((req, res) => {
+      seenAuthorization.push(req.headers.authorization);
+      const path = req.url!.split('?')[0];
+      if (path === '/passport.png') res.end(png);
+      else if (path === '/big.png') res.writeHead(200, { 'content-length': String(png.length) }).end(png);
+      // No Content-Length: the limit has to be enforced while streaming.
+      else if (path === '/chunked.png') res.write(png, () => res.end(png));
+      else if (path === '/text.jpg') res.end('<html>not an image</html>');
+      else if (path === '/empty.jpg') res.end();
+      else res.writeHead(404).end('missing');
+    }));
+  });
+  afterAll(() => new Promise((ok) => server.close(ok)));
+
+  it('streams a PNG from loopback http and never sends credentials to the image host', async () => {
+    const image = await openImage(`${base}/passport.png?token=abc`, opts);
+    expect(image.contentType).toBe('image/png');
+    expect(image.filename).toBe('passport.png');
+    expect((await readAll(image.stream)).equals(await readFile(join(samples, 'passport.png')))).toBe(true);
+    expect(seenAuthorization.every((a) => a === undefined)).toBe(true);
+  });
+
+  it('rejects by Content-Length before downloading', async () => {
+    const err = await imageError(openImage(`${base}/big.png?X-Amz-Signature=s3cr3t`, { ...opts, maxBytes: 1000 }));
+    expect(err.message).toMatch(/is 19138 bytes, above the 1000-byte limit/);
+    // Query strings of pre-signed URLs are credentials: never in the error.
+    expect(err.file).toBe(`${base}/big.png`);
+    expect(`${err.message} ${inspect(err)}`).not.toContain('s3cr3t');
+  });
+
+  it('aborts a download without Content-Length once it passes the limit', async () => {
+    const image = await openImage(`${base}/chunked.png`, { ...opts, maxBytes: 25_000 });
+    expect(image.size).toBeNull();
+    const err = await imageError(readAll(image.stream));
+    expect(err.message).toMatch(/is larger than the 25000-byte limit/);
+  });
+
+  it.each([
+    ['/text.jpg', /is not a JPEG, PNG or PDF/],
+    ['/empty.jpg', /is empty/],
+    ['/nothing.jpg', /could not be downloaded: HTTP 404/],
+  ])('rejects %s', async (path, message) => {
+    const err = await imageError(openImage(`${base}${path}`, opts));
+    expect(err).toMatchObject({ kind: 'invalid-image', retryable: false });
+    expect(err.message).toMatch(message);
+  });
+
+  it('refuses plain http to a non-loopback host without connecting', async () => {
+    const err = await imageError(openImage('http://images.example.com/selfie.jpg', opts));
+    expect(err.message).toMatch(/must use https:\/\//);
+  });
+});
+
+describe('processStep upload', () => {
+  let server: Server;
+  let base: string;
+  const received: { headers: IncomingMessage['headers']; bytes: number; body: Buffer | null }[] = [];
+  let keepBodies = true;
+
+  beforeAll(async () => {
+    ({ server, url: base } = await listen((req, res) => {
+      if (req.url!.startsWith('/drop')) {
+        req.socket.destroy();
+        return;
+      }
+      const entry = { headers: req.headers, bytes: 0, body: null as Buffer | null };
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => {
+        entry.bytes += c.length;
+        if (keepBodies) chunks.push(c);
+      });
+      req.on('end', () => {
+        entry.body = keepBodies ? Buffer.concat(chunks) : null;
+        received.push(entry);
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"success":true}');
+      });
+    }));
+  });
+  afterAll(() => new Promise((ok) => server.close(ok)));
+
+  const config = (overrides: Record<string, string> = {}) =>
+    loadIdwiseConfig({
+      IDWISE_BASE_URL: base,
+      IDWISE_API_KEY: 'images-test-key',
+      IDWISE_API_SECRET: SECRET,
+      ...overrides,
+    });
+
+  it('sends journey_id, step_id and both images as multipart with an exact Content-Length', async () => {
+    const client = createIdwiseClient(config());
+    const progress: number[] = [];
+    const front = join(samples, 'id-front.jpg');
+    const back = join(samples, 'id-back.jpg');
+    const res = await client.processStep(
+      { journeyId: 'journey-1', stepId: '0', image: front, image2: back },
+      { onProgress: (n) => progress.push(n) },
+    );
+    expect(res.success).toBe(true);
+    const last = received.at(-1)!;
+    expect(last.headers['content-type']).toMatch(/^multipart\/form-data; boundary=/);
+    expect(Number(last.headers['content-length'])).toBe(last.bytes);
+    expect(last.headers.authorization).toBe(`Basic ${Buffer.from(`images-test-key:${SECRET}`).toString('base64')}`);
+    const body = last.body!;
+    expect(body.toString('latin1')).toContain('name="journey_id"\r\n\r\njourney-1\r\n');
+    expect(body.toString('latin1')).toContain('name="step_id"\r\n\r\n0\r\n');
+    expect(body.toString('latin1')).toContain('name="image"; filename="id-front.jpg"\r\nContent-Type: image/jpeg');
+    expect(body.indexOf(await readFile(front))).toBeGreaterThan(0);
+    expect(body.indexOf(await readFile(back))).toBeGreaterThan(0);
+    expect(progress.at(-1)).toBe(last.bytes);
+  });
+
+  it('sends is_skipped without any file for a skipped step', async () => {
+    await createIdwiseClient(config()).processStep({ journeyId: 'journey-1', stepId: '30', isSkipped: true });
+    const body = received.at(-1)!.body!.toString('latin1');
+    expect(body).toContain('name="is_skipped"\r\n\r\ntrue\r\n');
+    expect(body).not.toContain('filename=');
+  });
+
+  it('reports a dropped upload as a retryable network error that carries no credentials', async () => {
+    const client = createIdwiseClient(config({ IDWISE_ROUTES: '{"process":{"path":"drop"}}' }));
+    const err = await imageError(
+      client.processStep({ journeyId: 'j', stepId: '0', image: join(samples, 'selfie.jpg') }),
+    );
+    expect(err).toMatchObject({ kind: 'network', retryable: true, status: null, stepId: '0' });
+    const everything = `${err.message} ${JSON.stringify(err)} ${inspect(err, { depth: 20, showHidden: true })}`;
+    expect(everything).not.toContain(SECRET);
+    expect(everything).not.toContain('Basic ');
+    expect(everything).not.toContain(Buffer.from(`images-test-key:${SECRET}`).toString('base64'));
+  });
+
+  it('uploads a 5 MB image with memory growth far below its size (child process, forced GC)', async () => {
+    const big = join(dir, 'big.jpg');
+    const size = 5 * 1024 * 1024;
+    const out = createWriteStream(big);
+    out.write(Buffer.from([0xff, 0xd8, 0xff, 0xe0]));
+    for (let written = 4; written < size; written += 65_536) out.write(randomBytes(Math.min(65_536, size - written)));
+    out.end();
+    await once(out, 'close');
+
+    keepBodies = false;
+    const child = await promisify(execFile)(
+      process.execPath,
+      ['--expose-gc', '--import', 'tsx', '--input-type=module', '-e', CHILD],
+      {
+        cwd: repoRoot,
+        env: {
+          ...process.env,
+          IDWISE_MODULE: new URL('../idwise/index.ts', import.meta.url).href,
+          BASE_URL: base,
+          SMALL_IMAGE: join(samples, 'selfie.jpg'),
+          BIG_IMAGE: big,
+        },
+      },
+    );
+    keepBodies = true;
+    const report = JSON.parse(child.stdout.trim().split('\n').at(-1)!) as MemoryReport;
+    console.log(`5 MB upload memory: ${JSON.stringify(report)}`);
+    expect(received.at(-1)!.bytes).toBeGreaterThan(size);
+    expect(report.progressCalls).toBeGreaterThan(10);
+    // Live (post-GC) memory while the upload is in flight. external already includes arrayBuffers, so their
+    // sum counts Buffers twice: a conservative bound. Buffering the image would add at least 5 MB (10 MB
+    // counted); streaming holds a few 64 KB chunks.
+    expect(report.peakLiveExternalGrowth).toBeLessThan(2.5 * 1024 * 1024);
+    expect(report.peakLiveHeapGrowth).toBeLessThan(2.5 * 1024 * 1024);
+  });
+});
+
+interface MemoryReport {
+  peakLiveExternalGrowth: number;
+  peakLiveHeapGrowth: number;
+  rssGrowth: number;
+  progressCalls: number;
+}
+
+// Runs in `node --expose-gc --import tsx`: warm up (module loading and JIT are not the upload's cost), force
+// GC, then upload the 5 MB file and force GC at every progress callback, so each sample counts only memory
+// that is still referenced, not garbage waiting for a collection.
+const CHILD = `
+const { createIdwiseClient, loadIdwiseConfig } = await import(process.env.IDWISE_MODULE);
+const client = createIdwiseClient(loadIdwiseConfig({
+  IDWISE_BASE_URL: process.env.BASE_URL, IDWISE_API_KEY: 'k', IDWISE_API_SECRET: 's',
+}));
+const step = (image, onProgress) => client.processStep({ journeyId: 'j', stepId: '0', image }, { onProgress });
+for (let i = 0; i < 3; i++) await step(process.env.SMALL_IMAGE, () => gc());
+gc(); gc();
+const base = process.memoryUsage();
+let peakExternal = 0, peakHeap = 0, peakRss = 0, progressCalls = 0;
+await step(process.env.BIG_IMAGE, () => {
+  progressCalls++;
+  gc();
+  const m = process.memoryUsage();
+  peakExternal = Math.max(peakExternal, m.external + m.arrayBuffers - base.external - base.arrayBuffers);
+  peakHeap = Math.max(peakHeap, m.heapUsed - base.heapUsed);
+  peakRss = Math.max(peakRss, m.rss - base.rss);
+});
+console.log(JSON.stringify({ peakLiveExternalGrowth: peakExternal, peakLiveHeapGrowth: peakHeap, rssGrowth: peakRss, progressCalls }));
+`;
