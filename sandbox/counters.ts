@@ -1,0 +1,122 @@
+import type { Operation } from './config.js';
+import type { FaultKind } from './faults.js';
+
+// Call counters, so tests and benchmarks can prove what a client did: nothing submitted twice, the summary
+// poll rule held, one complete per journey. Faulted requests never reach "IDWise" and so are counted only
+// in totals.faults, never per journey.
+
+export interface JourneyCounters {
+  startCalls: number;
+  /** Accepted process-journey-step calls (attempts and skips) per step id. */
+  processSubmissions: Record<string, number>;
+  /** Process calls for this journey answered with an error, per step id. */
+  processRejections: Record<string, number>;
+  summaryCalls: number;
+  /** Summary calls keyed by the step submitted last before the call (`none` before any submission). */
+  summaryCallsByStep: Record<string, number>;
+  /** Summary calls that came sooner than pollIntervalMs after the previous one (pollRule count or 429). */
+  pollRuleViolations: number;
+  completeCalls: number;
+  resultCalls: number;
+}
+
+export interface Counters {
+  totals: {
+    /** Every API request that matched a route, including faulted and rejected ones. */
+    requests: Record<Operation, number>;
+    faults: Record<FaultKind, number>;
+    /** Error answers by error_code (auth, validation, business rules; not injected faults). */
+    errors: Record<string, number>;
+    journeysStarted: number;
+    processSubmissions: number;
+    summaryCalls: number;
+    pollRuleViolations: number;
+  };
+  journeys: Record<string, JourneyCounters>;
+}
+
+const emptyTotals = (): Counters['totals'] => ({
+  requests: { start: 0, process: 0, summary: 0, complete: 0, result: 0 },
+  faults: { '5xx': 0, '429': 0, drop: 0, malformed: 0, slow: 0 },
+  errors: {},
+  journeysStarted: 0,
+  processSubmissions: 0,
+  summaryCalls: 0,
+  pollRuleViolations: 0,
+});
+
+const emptyJourney = (): JourneyCounters => ({
+  startCalls: 0,
+  processSubmissions: {},
+  processRejections: {},
+  summaryCalls: 0,
+  summaryCallsByStep: {},
+  pollRuleViolations: 0,
+  completeCalls: 0,
+  resultCalls: 0,
+});
+
+const bump = (rec: Record<string, number>, key: string) => (rec[key] = (rec[key] ?? 0) + 1);
+
+export class CounterStore {
+  private totals = emptyTotals();
+  private journeys = new Map<string, JourneyCounters>();
+
+  reset(): void {
+    this.totals = emptyTotals();
+    this.journeys.clear();
+  }
+
+  snapshot(): Counters {
+    return structuredClone({ totals: this.totals, journeys: Object.fromEntries(this.journeys) });
+  }
+
+  journey(journeyId: string): JourneyCounters | undefined {
+    const c = this.journeys.get(journeyId);
+    return c && structuredClone(c);
+  }
+
+  request(op: Operation): void {
+    this.totals.requests[op]++;
+  }
+  fault(kind: FaultKind): void {
+    this.totals.faults[kind]++;
+  }
+  error(code: string): void {
+    bump(this.totals.errors, code);
+  }
+
+  started(journeyId: string, isNew: boolean): void {
+    if (isNew) this.totals.journeysStarted++;
+    this.of(journeyId).startCalls++;
+  }
+  submitted(journeyId: string, stepId: string): void {
+    this.totals.processSubmissions++;
+    bump(this.of(journeyId).processSubmissions, stepId);
+  }
+  rejected(journeyId: string, stepId: string): void {
+    bump(this.of(journeyId).processRejections, stepId);
+  }
+  summary(journeyId: string, lastStepId: string | null): void {
+    this.totals.summaryCalls++;
+    const c = this.of(journeyId);
+    c.summaryCalls++;
+    bump(c.summaryCallsByStep, lastStepId ?? 'none');
+  }
+  pollViolation(journeyId: string): void {
+    this.totals.pollRuleViolations++;
+    this.of(journeyId).pollRuleViolations++;
+  }
+  completed(journeyId: string): void {
+    this.of(journeyId).completeCalls++;
+  }
+  result(journeyId: string): void {
+    this.of(journeyId).resultCalls++;
+  }
+
+  private of(journeyId: string): JourneyCounters {
+    let c = this.journeys.get(journeyId);
+    if (!c) this.journeys.set(journeyId, (c = emptyJourney()));
+    return c;
+  }
+}

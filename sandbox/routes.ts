@@ -1,0 +1,42 @@
+import type { Operation } from './config.js';
+
+// The route table. Defaults follow the guide in seed/ (idwise-api.md §1 "Project decision"); the aliases are
+// the other spellings sources use: a /journey prefix (reference pages, SDK), /v2/summary/{id} (reference
+// pages, SDK, JENTIC) and /v2/get/{id} (JENTIC). Ids in the path win over a journey_id query parameter.
+
+interface RouteDef {
+  op: Operation;
+  method: 'GET' | 'POST';
+  path: RegExp;
+}
+
+const v2 = (rest: string) => new RegExp(`^(?:/journey)?/v2/${rest}/?$`);
+
+export const ROUTES: readonly RouteDef[] = [
+  { op: 'start', method: 'POST', path: v2('start-journey') },
+  { op: 'process', method: 'POST', path: v2('process-journey-step') },
+  { op: 'complete', method: 'POST', path: v2('complete-journey') },
+  { op: 'summary', method: 'GET', path: v2('get-journey-summary') },
+  { op: 'result', method: 'GET', path: v2('get-journey-result') },
+  // The docs' summary URL ends with a slash, so the id is a path segment; without one, ?journey_id= is used.
+  { op: 'summary', method: 'GET', path: v2('summary(?:/([^/]+))?') },
+  { op: 'result', method: 'GET', path: v2('get/([^/]+)') },
+];
+
+export type RouteMatch = { op: Operation; journeyId: string | undefined } | { allow: string } | null;
+
+/** decodeURIComponent that keeps a malformed escape as it is instead of throwing. */
+export const decode = (s: string) => {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+};
+
+export function matchRoute(method: string | undefined, pathname: string): RouteMatch {
+  const hits = ROUTES.map((r) => ({ r, m: r.path.exec(pathname) })).filter((h) => h.m);
+  const hit = hits.find((h) => h.r.method === method);
+  if (hit) return { op: hit.r.op, journeyId: hit.m?.[1] === undefined ? undefined : decode(hit.m[1]) };
+  return hits.length ? { allow: [...new Set(hits.map((h) => h.r.method))].join(', ') } : null;
+}
