@@ -10,7 +10,11 @@ export default tseslint.config(
   {
     languageOptions: {
       globals: globals.node,
-      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+      parserOptions: {
+        // Config files and the plain-JS entry points sit outside tsconfig; they get a default project.
+        projectService: { allowDefaultProject: ['*.js', 'bin/*.js', 'test/setup/*.mjs'] },
+        tsconfigRootDir: import.meta.dirname,
+      },
     },
     rules: {
       // A forgotten await on a Temporal or IDWise call is a bug, not a style choice.
@@ -32,10 +36,33 @@ export default tseslint.config(
           patterns: [
             { group: ['node:*'], message: 'Workflows must be deterministic: do I/O in activities.' },
             {
-              group: ['fs', 'path', 'os', 'crypto', 'http', 'https', 'net', 'child_process', 'url', 'stream', 'util', 'timers'],
+              group: [
+                'fs',
+                'path',
+                'os',
+                'crypto',
+                'http',
+                'https',
+                'net',
+                'child_process',
+                'url',
+                'stream',
+                'util',
+                'timers',
+              ],
               message: 'Workflows must be deterministic: do I/O in activities.',
             },
-            { group: ['got', '**/idwise/*', '**/pii/*', '@temporalio/activity', '@temporalio/client', '@temporalio/worker'], message: 'Not available in the workflow sandbox.' },
+            {
+              group: [
+                'got',
+                '**/idwise/*',
+                '**/pii/*',
+                '@temporalio/activity',
+                '@temporalio/client',
+                '@temporalio/worker',
+              ],
+              message: 'Not available in the workflow sandbox.',
+            },
           ],
         },
       ],

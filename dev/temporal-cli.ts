@@ -21,7 +21,8 @@ export interface ResolvedCli {
 type Env = Record<string, string | undefined>;
 
 export function cacheDir(env: Env = process.env): string {
-  const base = env.IDWISE_TEMPORAL_CACHE_DIR ?? join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'idwise-temporal');
+  const base =
+    env.IDWISE_TEMPORAL_CACHE_DIR ?? join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'idwise-temporal');
   return join(base, `cli-${CLI_VERSION}`);
 }
 

@@ -5,7 +5,8 @@ export const DURATION_PATTERN = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
 export function durationToMs(value: string | number): number {
   if (typeof value === 'number') return value;
   const match = DURATION_PATTERN.exec(value.trim());
-  if (!match) throw new TypeError(`invalid duration "${value}": use a number of milliseconds or e.g. 500ms, 2s, 10m, 24h`);
+  if (!match)
+    throw new TypeError(`invalid duration "${value}": use a number of milliseconds or e.g. 500ms, 2s, 10m, 24h`);
   return Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
 }
 

@@ -86,6 +86,8 @@ beforeEach(() => {
 
 describe('IDWise client: endpoints', () => {
   it('runs a journey end to end: start, summary, process (image + image2), complete, result', async () => {
+    // Long enough that "In Progress" is still seen on a loaded CI machine; step 0 is waited out below.
+    sandbox.admin.setSwitches({ processingDelayMs: 1_500 });
     const started = await client.startJourney({ flowId: 'sandbox-id-and-selfie', referenceNo: ` ${reference()} ` });
     expect(started.journey_id).toEqual(expect.any(String));
     expect(started.step_summaries).toEqual([]);
@@ -107,9 +109,10 @@ describe('IDWise client: endpoints', () => {
     expect(progress.at(-1)).toBeGreaterThan(13_500 + 16_459);
     expect(stepOf(await client.getJourneySummary(started.journey_id), '0')!.result!.status).toBe('In Progress');
 
-    await sleep(200);
+    sandbox.admin.setSwitches({ processingDelayMs: 0 });
+    await sleep(1_600);
     await client.processStep({ journeyId: started.journey_id, stepId: '2', image: SELFIE });
-    await sleep(200);
+    await sleep(100);
     const after = await client.getJourneySummary(started.journey_id);
     expect(stepOf(after, '0')!.result).toMatchObject({
       status: 'Submitted',

@@ -1,0 +1,37 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { startDevServer } from '../../dev/dev-server.js';
+import { webpackConfigHook, workflowsPath } from '../../worker/bundle.js';
+
+const noop = () => undefined;
+const quietLogger = { trace: noop, debug: noop, info: noop, warn: console.warn, error: console.error, log: noop };
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+/**
+ * One dev server (with its Web UI, for the browser test) and one workflow bundle for the whole run,
+ * handed to test files through env vars.
+ */
+export async function startTemporalForTests(): Promise<TestWorkflowEnvironment> {
+  const uiPort = await freePort();
+  const env = await startDevServer({ ui: true, uiPort });
+  process.env.TEMPORAL_TEST_ADDRESS = env.address;
+  process.env.TEMPORAL_TEST_UI_URL = `http://127.0.0.1:${uiPort}`;
+  const { code } = await bundleWorkflowCode({ workflowsPath, webpackConfigHook, logger: quietLogger });
+  const codePath = join(mkdtempSync(join(tmpdir(), 'idwise-bundle-')), 'workflow-bundle.js');
+  writeFileSync(codePath, code);
+  process.env.TEMPORAL_TEST_WORKFLOW_BUNDLE = codePath;
+  return env;
+}
