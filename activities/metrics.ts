@@ -1,0 +1,19 @@
+import { metricMeter } from '@temporalio/activity';
+import type { IdwiseError } from '../idwise/index.js';
+
+// Our own metrics from inside activities, exported with the SDK's on the worker's Prometheus endpoint.
+// Labels are low-cardinality on purpose: never a journey id or reference number.
+
+export function countIdwiseError(err: IdwiseError): void {
+  metricMeter
+    .createCounter('idwise_api_errors', '1', 'IDWise API calls that failed, by error class and operation')
+    .add(1, { kind: err.kind, operation: err.operation, retryable: String(err.retryable) });
+}
+
+export type SummaryPurpose = 'flow-steps' | 'step-check' | 'resubmit-check' | 'complete-check';
+
+export function countSummaryCall(purpose: SummaryPurpose): void {
+  metricMeter
+    .createCounter('idwise_summary_calls', '1', 'Get Journey Summary calls, by why they were made')
+    .add(1, { purpose });
+}

@@ -1,0 +1,60 @@
+import { Worker, type NativeConnection } from '@temporalio/worker';
+import { createActivities } from '../activities/index.js';
+import { createIdwiseClient, type IdwiseApi } from '../idwise/index.js';
+import { openApplicantDetails, sealApplicantDetails, type ApplicantDetails } from '../pii/sealed-applicant-details.js';
+import { webpackConfigHook, workflowsPath } from './bundle.js';
+import type { WorkerConfig } from './config.js';
+
+export interface JourneyWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  idwise: IdwiseApi;
+  piiKey?: Buffer | null;
+  /** A prebuilt bundle (tests, production); otherwise workflows are bundled at start. */
+  workflowBundlePath?: string;
+  maxIdwiseCallsPerSecond?: number | null;
+}
+
+/** The composition root's last step: activities around the injected client, plus the workflows. */
+export function createJourneyWorker(opts: JourneyWorkerOptions): Promise<Worker> {
+  const { piiKey } = opts;
+  const activities = createActivities({
+    idwise: opts.idwise,
+    ...(piiKey
+      ? {
+          openApplicantDetails: (sealed: string) => openApplicantDetails(sealed, piiKey),
+          sealApplicantDetails: (details: ApplicantDetails) => sealApplicantDetails(details, piiKey),
+        }
+      : {}),
+  });
+  return Worker.create({
+    connection: opts.connection,
+    namespace: opts.namespace,
+    taskQueue: opts.taskQueue,
+    activities,
+    ...(opts.workflowBundlePath
+      ? { workflowBundle: { codePath: opts.workflowBundlePath } }
+      : { workflowsPath, bundlerOptions: { webpackConfigHook } }),
+    ...(opts.maxIdwiseCallsPerSecond
+      ? // Server-side and shared by every worker of the queue: IDWise's quota holds however many we run.
+        // Eager dispatch would bypass it, so it is off when a limit is set.
+        {
+          maxTaskQueueActivitiesPerSecond: opts.maxIdwiseCallsPerSecond,
+          maxEagerActivityReservationsPerWorkflowTask: 0,
+        }
+      : {}),
+  });
+}
+
+export function workerOptionsFromConfig(config: WorkerConfig, connection: NativeConnection): JourneyWorkerOptions {
+  return {
+    connection,
+    namespace: config.namespace,
+    taskQueue: config.taskQueue,
+    idwise: createIdwiseClient(config.idwise),
+    piiKey: config.piiKey,
+    maxIdwiseCallsPerSecond: config.maxIdwiseCallsPerSecond,
+    ...(process.env.IDWISE_WORKFLOW_BUNDLE ? { workflowBundlePath: process.env.IDWISE_WORKFLOW_BUNDLE } : {}),
+  };
+}
