@@ -1,0 +1,182 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { isGrpcServiceError } from '@temporalio/client';
+import { parsePiiKey } from '../pii/sealed-applicant-details.js';
+import { DEFAULT_TASK_QUEUE, journeyWorkflowId, type StepMapping } from '../shared/journey.js';
+import { one, parse, UsageError, type CliIo, type Command } from './cli-args.js';
+import { batchCommands } from './cli-batch.js';
+import { stepsCommand } from './cli-steps.js';
+import { connectTemporal } from './connection.js';
+import {
+  JourneyAlreadyRanError,
+  JourneyFailedError,
+  JourneyInputError,
+  JourneyNotFoundError,
+  JourneyNotRunningError,
+  StepFilesRejectedError,
+} from './errors.js';
+import { formatOutcome, formatProgress, webUiLink } from './format.js';
+import { createJourneyClient, type JourneyClient } from './journey-client.js';
+import { MappingFileError, readMappingFile } from './mapping-file.js';
+
+const USAGE = `usage: idwise-journey <command> [options]
+
+journeys (one Temporal workflow per reference_no)
+  start --ref <reference_no> --flow <flow_id> [--mapping <file.json>] [--applicant <file.json>]
+        [--step-deadline 10m] [--wait-for-files 24h] [--rerun] [--wait]
+  status <reference_no> [--json]             stage, current step and per-step results
+  result <reference_no> [--json]             waits for the outcome; exit 1 if the journey failed
+  provide-files <reference_no> --mapping <file.json>    files for steps that are waiting
+  cancel <reference_no>
+  steps --flow <flow_id> | --journey <journey_id>       a flow's step ids and a mapping template
+
+batches and schedules
+  batch run <manifest> [--concurrency 10] [--rerun failed|all] [--id <batch_id>]
+  schedule create <schedule_id> --manifest <file> (--every 24h | --cron "0 2 * * *") [--overlap skip]
+  schedule list | describe <id> | pause <id> [--note ...] | unpause <id> | trigger <id> | delete <id>
+
+environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE (or a TEMPORAL_PROFILE), TEMPORAL_TASK_QUEUE,
+IDWISE_PII_KEY (applicant details), TEMPORAL_UI_URL (links); steps also needs the IDWISE_* settings.`;
+
+async function readJson(path: string, what: string): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(resolve(path), 'utf8')) as unknown;
+  } catch (err) {
+    throw new UsageError(`${what} ${path} cannot be read as JSON: ${(err as Error).message}`);
+  }
+}
+
+async function journeyClient(io: CliIo): Promise<JourneyClient> {
+  const client = await connectTemporal(io.env);
+  const piiKey = io.env.IDWISE_PII_KEY ? parsePiiKey(io.env.IDWISE_PII_KEY) : null;
+  return createJourneyClient({ client, taskQueue: io.env.TEMPORAL_TASK_QUEUE || DEFAULT_TASK_QUEUE, piiKey });
+}
+
+const uiLink = (io: CliIo, ref: string) =>
+  webUiLink(
+    io.env.TEMPORAL_UI_URL || 'http://localhost:8233',
+    io.env.TEMPORAL_NAMESPACE || 'default',
+    journeyWorkflowId(ref),
+  );
+
+const journeyCommands: Record<string, Command> = {
+  async start(args, io) {
+    const { values, positionals } = parse(args, {
+      ref: { type: 'string' },
+      flow: { type: 'string' },
+      mapping: { type: 'string' },
+      applicant: { type: 'string' },
+      'step-deadline': { type: 'string' },
+      'wait-for-files': { type: 'string' },
+      rerun: { type: 'boolean' },
+      wait: { type: 'boolean' },
+    });
+    if (positionals.length > 0)
+      throw new UsageError(`unexpected argument ${positionals[0]}; start takes --ref and --flow`);
+    if (!values.ref) throw new UsageError('--ref <reference_no> is required');
+    if (!values.flow) throw new UsageError('--flow <flow_id> is required (the flow id from the IDWise dashboard)');
+    const steps: StepMapping = values.mapping ? await readMappingFile(values.mapping) : {};
+    const applicantDetails = values.applicant ? await readJson(values.applicant, 'applicant details file') : undefined;
+    const journeys = await journeyClient(io);
+    const started = await journeys.startJourney(
+      {
+        referenceNo: values.ref,
+        flowId: values.flow,
+        steps,
+        ...(applicantDetails !== undefined ? { applicantDetails: applicantDetails as never } : {}),
+        options: {
+          ...(values['step-deadline'] ? { stepDeadline: values['step-deadline'] } : {}),
+          ...(values['wait-for-files'] ? { waitForFilesTimeout: values['wait-for-files'] } : {}),
+        },
+      },
+      { rerun: values.rerun ?? false },
+    );
+    io.out(
+      `${started.alreadyRunning ? 'already running' : 'started'}: ${started.workflowId} (run ${started.runId})\n` +
+        `web ui: ${uiLink(io, started.referenceNo)}`,
+    );
+    if (!values.wait) return 0;
+    io.out(formatOutcome(await journeys.awaitOutcome(started.referenceNo)));
+    return 0;
+  },
+
+  async status(args, io) {
+    const { values, positionals } = parse(args, { json: { type: 'boolean' } });
+    const ref = one(positionals, 'reference_no');
+    const journeys = await journeyClient(io);
+    const [description, progress] = await Promise.all([journeys.describe(ref), journeys.getProgress(ref)]);
+    if (values.json) io.out(JSON.stringify({ status: description.status, progress }, null, 2));
+    else io.out(`workflow: ${description.status}\n${formatProgress(progress)}\nweb ui: ${uiLink(io, ref)}`);
+    return 0;
+  },
+
+  async result(args, io) {
+    const { values, positionals } = parse(args, { json: { type: 'boolean' } });
+    const outcome = await (await journeyClient(io)).awaitOutcome(one(positionals, 'reference_no'));
+    io.out(values.json ? JSON.stringify(outcome, null, 2) : formatOutcome(outcome));
+    return 0;
+  },
+
+  async 'provide-files'(args, io) {
+    const { values, positionals } = parse(args, { mapping: { type: 'string' } });
+    const ref = one(positionals, 'reference_no');
+    if (!values.mapping) throw new UsageError('--mapping <file.json> is required: { "<step_id>": { "image": "..." } }');
+    const accepted = await (await journeyClient(io)).provideStepFiles(ref, await readMappingFile(values.mapping));
+    io.out(`accepted files for step(s) ${accepted.join(', ')}`);
+    return 0;
+  },
+
+  async cancel(args, io) {
+    const { positionals } = parse(args, {});
+    const ref = one(positionals, 'reference_no');
+    await (await journeyClient(io)).cancel(ref);
+    io.out(`cancellation requested for journey ${ref}`);
+    return 0;
+  },
+
+  steps: stepsCommand,
+};
+
+/** Mistakes a user can fix get one line and exit 2; a journey that failed gets exit 1; bugs keep their stack. */
+function explain(err: unknown): { message: string; code: number } | null {
+  if (err instanceof UsageError || err instanceof JourneyInputError || err instanceof MappingFileError) {
+    return { message: err.message, code: 2 };
+  }
+  if (
+    err instanceof JourneyFailedError ||
+    err instanceof JourneyNotFoundError ||
+    err instanceof JourneyAlreadyRanError ||
+    err instanceof JourneyNotRunningError ||
+    err instanceof StepFilesRejectedError
+  ) {
+    return { message: err.message, code: 1 };
+  }
+  if (isGrpcServiceError(err) || (err instanceof Error && /connect|ECONNREFUSED|transport/i.test(err.message))) {
+    return {
+      message: `cannot reach Temporal (${(err as Error).message.split('\n')[0]}); check TEMPORAL_ADDRESS or TEMPORAL_PROFILE`,
+      code: 1,
+    };
+  }
+  if (err instanceof Error && /^(IDWISE_|invalid IDWise configuration|IDWise )/.test(err.message)) {
+    return { message: err.message.replace(/\n\s*/g, ' '), code: 1 };
+  }
+  return null;
+}
+
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === 'help' || command === '--help' || command === '-h') {
+    io.out(USAGE);
+    return command ? 0 : 2;
+  }
+  const run = journeyCommands[command] ?? batchCommands[command];
+  try {
+    if (!run) throw new UsageError(`unknown command "${command}"; run idwise-journey --help for the list`);
+    return await run(rest, io);
+  } catch (err) {
+    const known = explain(err);
+    if (!known) throw err;
+    io.err(`error: ${known.message}`);
+    return known.code;
+  }
+}

@@ -1,0 +1,16 @@
+import { Client, Connection } from '@temporalio/client';
+import { loadClientConnectConfig } from '@temporalio/envconfig';
+
+/**
+ * Connects to Temporal the way every Temporal tool does: a TOML profile (TEMPORAL_CONFIG_FILE,
+ * TEMPORAL_PROFILE) overridden by TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY and TEMPORAL_TLS_*.
+ * With nothing set it is localhost:7233, namespace default: the dev server.
+ */
+export async function connectTemporal(env: NodeJS.ProcessEnv = process.env): Promise<Client> {
+  const overrideEnvVars = Object.fromEntries(
+    Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined),
+  );
+  const config = loadClientConnectConfig({ overrideEnvVars });
+  const connection = await Connection.connect(config.connectionOptions);
+  return new Client({ connection, namespace: config.namespace ?? 'default' });
+}

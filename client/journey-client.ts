@@ -1,0 +1,212 @@
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
+  WorkflowIdConflictPolicy,
+  WorkflowIdReusePolicy,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+  type WorkflowExecutionDescription,
+  type WorkflowHandle,
+} from '@temporalio/client';
+import {
+  ApplicantDetailsSchema,
+  sealApplicantDetails,
+  type ApplicantDetails,
+} from '../pii/sealed-applicant-details.js';
+import {
+  DEFAULT_TASK_QUEUE,
+  JourneyInputSchema,
+  JOURNEY_WORKFLOW_TYPE,
+  journeyWorkflowId,
+  type JourneyInput,
+  type StepMapping,
+} from '../shared/journey.js';
+import {
+  progressQuery,
+  provideStepFilesUpdate,
+  type JourneyOutcome,
+  type JourneyProgress,
+} from '../shared/progress.js';
+import { IdwiseFlowId, IdwiseReferenceNo, IdwiseStage } from '../shared/search-attributes.js';
+import type { identityJourney } from '../workflows/journey.js';
+import {
+  explainFailure,
+  JourneyAlreadyRanError,
+  JourneyFailedError,
+  JourneyInputError,
+  JourneyNotFoundError,
+  JourneyNotRunningError,
+  StepFilesRejectedError,
+  type InputIssue,
+} from './errors.js';
+
+/** What a backend passes to start a journey: the workflow's input, with applicant details in clear. */
+export type StartJourneyRequest = Omit<JourneyInput, 'sealedApplicantDetails'> & {
+  /** AML journeys only. Sealed with the PII key before it leaves this process. */
+  applicantDetails?: ApplicantDetails;
+};
+
+export interface StartedJourney {
+  referenceNo: string;
+  workflowId: string;
+  runId: string;
+  /** True when a journey for this reference was already running and is returned instead of a new one. */
+  alreadyRunning: boolean;
+}
+
+export interface JourneyDescription {
+  referenceNo: string;
+  workflowId: string;
+  runId: string;
+  /** Temporal's execution status: RUNNING, COMPLETED, FAILED, CANCELLED, TERMINATED, TIMED_OUT… */
+  status: string;
+  startTime: Date;
+  closeTime: Date | undefined;
+}
+
+export interface JourneyClientOptions {
+  client: Client;
+  taskQueue?: string;
+  /** IDWISE_PII_KEY: needed only to send applicant details. */
+  piiKey?: Buffer | null;
+}
+
+export type JourneyClient = ReturnType<typeof createJourneyClient>;
+
+/** The backend's handle on journeys: one workflow per reference_no, typed by the workflow's own contract. */
+export function createJourneyClient({ client, taskQueue = DEFAULT_TASK_QUEUE, piiKey = null }: JourneyClientOptions) {
+  const handleFor = (referenceNo: string, runId?: string): WorkflowHandle<typeof identityJourney> =>
+    client.workflow.getHandle<typeof identityJourney>(journeyWorkflowId(referenceNo), runId);
+
+  async function describe(referenceNo: string): Promise<JourneyDescription> {
+    const d = await notFoundAsJourneyError(referenceNo, () => handleFor(referenceNo).describe());
+    return toDescription(referenceNo, d);
+  }
+
+  return {
+    /**
+     * Starts the journey for `referenceNo`, or returns the one already running for it. A journey that
+     * already ran is started again only with `rerun: true`; otherwise JourneyAlreadyRanError says when it ran.
+     */
+    async startJourney(request: StartJourneyRequest, opts: { rerun?: boolean } = {}): Promise<StartedJourney> {
+      const input = validate(request, piiKey);
+      const workflowId = journeyWorkflowId(input.referenceNo);
+      try {
+        const handle = await client.workflow.start<typeof identityJourney>(JOURNEY_WORKFLOW_TYPE, {
+          workflowId,
+          taskQueue,
+          args: [input],
+          workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+          workflowIdReusePolicy: opts.rerun
+            ? WorkflowIdReusePolicy.ALLOW_DUPLICATE
+            : WorkflowIdReusePolicy.REJECT_DUPLICATE,
+          staticSummary: `IDWise journey ${input.referenceNo}, flow ${input.flowId}`,
+          typedSearchAttributes: [
+            { key: IdwiseReferenceNo, value: input.referenceNo },
+            { key: IdwiseFlowId, value: input.flowId },
+            { key: IdwiseStage, value: 'starting' },
+          ],
+        });
+        return { referenceNo: input.referenceNo, workflowId, runId: handle.firstExecutionRunId, alreadyRunning: false };
+      } catch (err) {
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+        const latest = await describe(input.referenceNo);
+        if (latest.status === 'RUNNING') {
+          return { referenceNo: input.referenceNo, workflowId, runId: latest.runId, alreadyRunning: true };
+        }
+        throw new JourneyAlreadyRanError(input.referenceNo, latest.status, latest.closeTime, latest.runId);
+      }
+    },
+
+    describe,
+
+    /** The journey's live state (stage, current step, per-step results), the same data the Web UI shows. */
+    async getProgress(referenceNo: string): Promise<JourneyProgress> {
+      return notFoundAsJourneyError(referenceNo, () => handleFor(referenceNo).query(progressQuery));
+    },
+
+    /** Waits for the journey's outcome; a journey that did not produce one throws JourneyFailedError. */
+    async awaitOutcome(referenceNo: string): Promise<JourneyOutcome> {
+      try {
+        return await notFoundAsJourneyError(referenceNo, () => handleFor(referenceNo).result());
+      } catch (err) {
+        if (!(err instanceof WorkflowFailedError)) throw err;
+        const { kind, type, reason } = explainFailure(err.cause);
+        throw new JourneyFailedError(referenceNo, kind, type, reason, { cause: err });
+      }
+    },
+
+    /** Supplies files for steps that have not been submitted yet; returns the step ids accepted. */
+    async provideStepFiles(referenceNo: string, steps: StepMapping): Promise<string[]> {
+      const latest = await describe(referenceNo);
+      if (latest.status !== 'RUNNING') throw new JourneyNotRunningError(referenceNo, latest.status, 'take files');
+      try {
+        const { accepted } = await handleFor(referenceNo).executeUpdate(provideStepFilesUpdate, { args: [{ steps }] });
+        return accepted;
+      } catch (err) {
+        if (err instanceof WorkflowUpdateFailedError) {
+          throw new StepFilesRejectedError(referenceNo, err.cause?.message ?? err.message, { cause: err });
+        }
+        throw err;
+      }
+    },
+
+    /** Asks the journey to stop; it records the stage `cancelled` and fails with a CancelledFailure. */
+    async cancel(referenceNo: string): Promise<void> {
+      const latest = await describe(referenceNo);
+      if (latest.status !== 'RUNNING') throw new JourneyNotRunningError(referenceNo, latest.status, 'be cancelled');
+      await handleFor(referenceNo).cancel();
+    },
+  };
+}
+
+/** Client-side validation: the same schema the workflow checks, so mistakes surface before anything starts. */
+function validate(request: StartJourneyRequest, piiKey: Buffer | null): JourneyInput {
+  const { applicantDetails, ...rest } = request;
+  const issues: InputIssue[] = [];
+  const parsed = JourneyInputSchema.safeParse(rest);
+  if (!parsed.success)
+    issues.push(...parsed.error.issues.map((i) => ({ path: i.path.join('.') || '(input)', message: i.message })));
+  let sealedApplicantDetails: string | undefined;
+  if (applicantDetails !== undefined) {
+    const details = ApplicantDetailsSchema.safeParse(applicantDetails);
+    if (!details.success) {
+      // Paths and messages only: zod's issues do not echo the (PII) values.
+      issues.push(
+        ...details.error.issues.map((i) => ({ path: ['applicantDetails', ...i.path].join('.'), message: i.message })),
+      );
+    } else if (!piiKey) {
+      issues.push({
+        path: 'applicantDetails',
+        message: 'needs IDWISE_PII_KEY (32 bytes, base64) so the details are sealed before they enter workflow history',
+      });
+    } else {
+      sealedApplicantDetails = sealApplicantDetails(details.data, piiKey);
+    }
+  }
+  if (issues.length > 0 || !parsed.success) throw new JourneyInputError(issues);
+  // The validated, defaulted input goes to the workflow: the Web UI shows exactly what will run.
+  return { ...parsed.data, ...(sealedApplicantDetails ? { sealedApplicantDetails } : {}) };
+}
+
+function toDescription(referenceNo: string, d: WorkflowExecutionDescription): JourneyDescription {
+  return {
+    referenceNo,
+    workflowId: d.workflowId,
+    runId: d.runId,
+    status: d.status.name,
+    startTime: d.startTime,
+    closeTime: d.closeTime,
+  };
+}
+
+async function notFoundAsJourneyError<T>(referenceNo: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError)
+      throw new JourneyNotFoundError(referenceNo, journeyWorkflowId(referenceNo));
+    throw err;
+  }
+}

@@ -1,0 +1,73 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { describeIssues, StepMappingSchema, type StepMapping } from '../shared/journey.js';
+import type { FlowStep } from '../shared/progress.js';
+
+// The guide's step-to-file mapping table as a JSON file: { "<step_id>": { "image": "...", "image2": "..." } }.
+// Relative paths are resolved against the file's own folder, so a mapping and its images travel together.
+
+const isUrl = (v: string) => /^[a-z][a-z0-9+.-]*:\/\//i.test(v);
+
+function resolveRef(ref: unknown, baseDir: string): unknown {
+  if (typeof ref !== 'string' || ref.trim() === '' || isUrl(ref) || isAbsolute(ref)) return ref;
+  return resolve(baseDir, ref);
+}
+
+/** Makes every relative image path absolute against `baseDir`, leaving URLs and other values as they are. */
+export function resolveMappingPaths(raw: unknown, baseDir: string): unknown {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return raw;
+  return Object.fromEntries(
+    Object.entries(raw).map(([stepId, files]) => {
+      if (files === null || typeof files !== 'object' || Array.isArray(files)) return [stepId, files];
+      const f = files as Record<string, unknown>;
+      return [
+        stepId,
+        {
+          ...f,
+          ...('image' in f ? { image: resolveRef(f.image, baseDir) } : {}),
+          ...('image2' in f ? { image2: resolveRef(f.image2, baseDir) } : {}),
+        },
+      ];
+    }),
+  );
+}
+
+export class MappingFileError extends Error {
+  override readonly name = 'MappingFileError';
+}
+
+/** Reads and validates a mapping file; every problem names the file and the step field. */
+export async function readMappingFile(path: string): Promise<StepMapping> {
+  const file = resolve(path);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new MappingFileError(`mapping file ${file} cannot be read (${code ?? 'error'}); check the path`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new MappingFileError(`mapping file ${file} is not valid JSON: ${(err as Error).message}`);
+  }
+  const parsed = StepMappingSchema.safeParse(resolveMappingPaths(json, dirname(file)));
+  if (!parsed.success) throw new MappingFileError(`mapping file ${file}: ${describeIssues(parsed.error)}`);
+  return parsed.data;
+}
+
+/** A mapping table to fill in for a flow, built from the step ids the flow itself reported. */
+// Optional steps start as skipped: replace `{ "skip": true }` with files to submit them.
+export function mappingTemplate(
+  steps: readonly FlowStep[],
+): Record<string, { skip: true } | { image: string; image2: string }> {
+  return Object.fromEntries(
+    steps.map((s) => [
+      s.stepId,
+      s.optional
+        ? { skip: true }
+        : { image: `<path or https URL: ${s.type}, ${s.title}>`, image2: '<second side if any, else delete this key>' },
+    ]),
+  );
+}

@@ -1,0 +1,113 @@
+import { randomUUID } from 'node:crypto';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { createJourneyClient, type JourneyClient } from '../../client/journey-client.js';
+import { createIdwiseClient, loadIdwiseConfig, type IdwiseApi } from '../../idwise/index.js';
+import { startSandbox, type RunningSandbox, type SandboxSwitches } from '../../sandbox/index.js';
+import { createJourneyWorker } from '../../worker/worker.js';
+
+// Everything a journey test needs, real and local: the run's dev server (global setup), a fresh IDWise
+// sandbox over HTTP, the project's IDWise client pointed at it, and an in-process worker on a task queue
+// of its own, so test files running side by side never take each other's tasks.
+
+export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const images = {
+  front: join(repoRoot, 'samples/images/id-front.jpg'),
+  back: join(repoRoot, 'samples/images/id-back.jpg'),
+  selfie: join(repoRoot, 'samples/images/selfie.jpg'),
+  passport: join(repoRoot, 'samples/images/passport.png'),
+  proofOfAddress: join(repoRoot, 'samples/images/proof-of-address.pdf'),
+};
+export const FLOW_ID_SELFIE = 'sandbox-id-and-selfie';
+export const FLOW_PASSPORT_POA = 'sandbox-passport-selfie-poa';
+
+export interface JourneyEnv {
+  sandbox: RunningSandbox;
+  idwise: IdwiseApi;
+  client: Client;
+  journeys: JourneyClient;
+  taskQueue: string;
+  /** Starts (or restarts) the in-process worker; `run` resolves when it stops. */
+  startWorker(): Promise<Worker>;
+  stopWorker(): Promise<void>;
+  /** A unique reference_no with a scenario prefix (pass-, refer-, feedback-, reject-, stuck-). */
+  ref(prefix?: string): string;
+  close(): Promise<void>;
+}
+
+let runtimeQuiet = false;
+function quietRuntime(): void {
+  if (runtimeQuiet) return;
+  runtimeQuiet = true;
+  // Worker logs would drown jest's output; failures still surface through assertions.
+  Runtime.install({
+    logger: {
+      log: () => undefined,
+      trace: () => undefined,
+      debug: () => undefined,
+      info: () => undefined,
+      warn: () => undefined,
+      error: () => undefined,
+    },
+  });
+}
+
+export async function createJourneyEnv(opts: { sandboxSwitches?: Partial<SandboxSwitches> } = {}): Promise<JourneyEnv> {
+  const address = process.env.TEMPORAL_TEST_ADDRESS;
+  const workflowBundlePath = process.env.TEMPORAL_TEST_WORKFLOW_BUNDLE;
+  if (!address || !workflowBundlePath) throw new Error('run tests through jest: globalSetup starts the dev server');
+  quietRuntime();
+  const sandbox = await startSandbox({ port: 0 });
+  sandbox.admin.setSwitches({ processingDelayMs: 200, ...opts.sandboxSwitches });
+  const idwise = createIdwiseClient(
+    loadIdwiseConfig({
+      IDWISE_BASE_URL: sandbox.baseUrl,
+      IDWISE_API_KEY: sandbox.credentials.key,
+      IDWISE_API_SECRET: sandbox.credentials.secret,
+    }),
+  );
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection, namespace: 'default' });
+  const nativeConnection = await NativeConnection.connect({ address });
+  const taskQueue = `test-${randomUUID()}`;
+  const journeys = createJourneyClient({ client, taskQueue });
+
+  let worker: Worker | null = null;
+  let running: Promise<void> | null = null;
+  const stopWorker = async () => {
+    if (worker && worker.getState() === 'RUNNING') worker.shutdown();
+    await running;
+    worker = null;
+    running = null;
+  };
+
+  return {
+    sandbox,
+    idwise,
+    client,
+    journeys,
+    taskQueue,
+    async startWorker() {
+      await stopWorker();
+      worker = await createJourneyWorker({
+        connection: nativeConnection,
+        namespace: 'default',
+        taskQueue,
+        idwise,
+        workflowBundlePath,
+      });
+      running = worker.run();
+      return worker;
+    },
+    stopWorker,
+    ref: (prefix = 'pass-') => `${prefix}${randomUUID().slice(0, 13)}`,
+    async close() {
+      await stopWorker();
+      await nativeConnection.close();
+      await connection.close();
+      await sandbox.close();
+    },
+  };
+}

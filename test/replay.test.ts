@@ -1,0 +1,38 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DeterminismViolationError } from '@temporalio/workflow';
+import { Worker } from '@temporalio/worker';
+import { repoRoot } from './helpers/journey-env.js';
+
+// Recorded histories (scripts/record-histories.ts) replayed against the current workflow code: a change
+// that would break running journeys or batches on deploy fails here instead. Replay needs no server.
+
+const dir = join(repoRoot, 'test/fixtures/histories');
+const fixtures = readdirSync(dir).filter((f) => f.endsWith('.json'));
+const load = (file: string) =>
+  JSON.parse(readFileSync(join(dir, file), 'utf8')) as { events: Record<string, unknown>[] };
+const replayOptions = () => ({
+  workflowBundle: { codePath: process.env.TEMPORAL_TEST_WORKFLOW_BUNDLE! },
+  replayName: 'fixtures',
+});
+
+describe('replaying recorded histories', () => {
+  it('has fixtures for the journey and the batch', () => {
+    expect(fixtures).toEqual(expect.arrayContaining(['journey-pass.json', 'batch-run-1-of-2.json']));
+    expect(fixtures.length).toBeGreaterThanOrEqual(7);
+  });
+
+  it.each(fixtures)('%s replays without nondeterminism', async (file) => {
+    await expect(Worker.runReplayHistory(replayOptions(), load(file), file)).resolves.toBeUndefined();
+  });
+
+  it('detects a history the code would not produce (the check can fail)', async () => {
+    const history = load('journey-pass.json');
+    const scheduled = history.events.find((e) => e.eventType === 'EVENT_TYPE_ACTIVITY_TASK_SCHEDULED')!;
+    const attrs = scheduled.activityTaskScheduledEventAttributes as { activityType: { name: string } };
+    attrs.activityType.name = 'someOtherActivity';
+    await expect(Worker.runReplayHistory(replayOptions(), history, 'tampered')).rejects.toBeInstanceOf(
+      DeterminismViolationError,
+    );
+  });
+});
