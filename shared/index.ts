@@ -1,3 +1,4 @@
+export * from './batch.js';
 export * from './duration.js';
 export * from './errors.js';
 export * from './journey.js';

@@ -1,0 +1,3 @@
+// The worker's single workflows entry point.
+export { identityJourney } from './journey.js';
+export { batchJourneys } from './batch.js';
