@@ -1,0 +1,396 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SearchAttributeType } from '@temporalio/common';
+import { parse } from 'yaml';
+import { z } from 'zod';
+import { SEARCH_ATTRIBUTES } from '../shared/search-attributes.js';
+
+// The production deployment (docker-compose.temporal.yml, deploy/, .env.example) is checked against the code
+// it deploys, without Docker: when someone adds a search attribute or an environment variable and forgets
+// the deployment or its docs, this fails.
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const read = (path: string) => readFileSync(join(root, path), 'utf8');
+
+const COMPOSE_FILE = 'docker-compose.temporal.yml';
+const DOCKERFILE = 'deploy/worker.Dockerfile';
+
+const PortSchema = z.union([
+  z.string(),
+  z.number(),
+  z.object({
+    target: z.number(),
+    published: z.union([z.string(), z.number()]).optional(),
+    host_ip: z.string().optional(),
+  }),
+]);
+const VolumeMountSchema = z.union([
+  z.string(),
+  z.object({ type: z.string().optional(), source: z.string().optional(), target: z.string() }),
+]);
+const ServiceSchema = z.object({
+  image: z.string().optional(),
+  build: z.union([z.string(), z.object({ context: z.string(), dockerfile: z.string().optional() })]).optional(),
+  depends_on: z
+    .union([z.array(z.string()), z.record(z.string(), z.object({ condition: z.string().optional() }))])
+    .optional(),
+  environment: z
+    .union([z.array(z.string()), z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]))])
+    .optional(),
+  env_file: z
+    .union([
+      z.string(),
+      z.array(z.union([z.string(), z.object({ path: z.string(), required: z.boolean().optional() })])),
+    ])
+    .optional(),
+  ports: z.array(PortSchema).optional(),
+  volumes: z.array(VolumeMountSchema).optional(),
+  healthcheck: z.object({ test: z.union([z.string(), z.array(z.string())]) }).optional(),
+  entrypoint: z.union([z.string(), z.array(z.string())]).optional(),
+  command: z.union([z.string(), z.array(z.string())]).optional(),
+});
+type Service = z.infer<typeof ServiceSchema>;
+const ComposeSchema = z.object({
+  services: z.record(z.string(), ServiceSchema),
+  volumes: z.record(z.string(), z.unknown()).optional(),
+});
+
+const compose = ComposeSchema.parse(parse(read(COMPOSE_FILE)));
+const services = compose.services;
+
+function service(name: string): Service {
+  const s = services[name];
+  if (!s) throw new Error(`${COMPOSE_FILE} has no service "${name}" (services: ${Object.keys(services).join(', ')})`);
+  return s;
+}
+
+function environment(s: Service): Record<string, string> {
+  const env = s.environment ?? {};
+  if (Array.isArray(env)) {
+    return Object.fromEntries(env.map((e) => [e.split('=')[0]!, e.split('=').slice(1).join('=')]));
+  }
+  return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v === null ? '' : String(v)]));
+}
+
+/** Published ports as { target, published }, from both the short ("127.0.0.1:8080:8080") and long syntax. */
+function publishedPorts(s: Service): { target: number; published: string }[] {
+  return (s.ports ?? []).flatMap((p) => {
+    if (typeof p === 'object')
+      return p.published === undefined ? [] : [{ target: p.target, published: String(p.published) }];
+    const m = /^(?:.+:)?(\d+(?:-\d+)?):(\d+)(?:\/\w+)?$/.exec(String(p));
+    return m ? [{ target: Number(m[2]), published: m[1]! }] : [];
+  });
+}
+
+function dependencies(s: Service): Record<string, string> {
+  const deps = s.depends_on ?? {};
+  if (Array.isArray(deps)) return Object.fromEntries(deps.map((d) => [d, 'service_started']));
+  return Object.fromEntries(Object.entries(deps).map(([k, v]) => [k, v.condition ?? 'service_started']));
+}
+
+/** The CLI's names for search attribute types (`temporal operator search-attribute create --type`). */
+const CLI_TYPES: Record<string, SearchAttributeType> = {
+  Text: SearchAttributeType.TEXT,
+  Keyword: SearchAttributeType.KEYWORD,
+  Int: SearchAttributeType.INT,
+  Double: SearchAttributeType.DOUBLE,
+  Bool: SearchAttributeType.BOOL,
+  Datetime: SearchAttributeType.DATETIME,
+  KeywordList: SearchAttributeType.KEYWORD_LIST,
+};
+
+const ENV_NAME = /\b(?:IDWISE|TEMPORAL)_[A-Z0-9_]*[A-Z0-9]\b/g;
+const namesIn = (text: string) => new Set(text.match(ENV_NAME) ?? []);
+const tsSources = (dir: string) =>
+  existsSync(join(root, dir))
+    ? readdirSync(join(root, dir))
+        .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
+        .map((f) => `${dir}/${f}`)
+    : [];
+
+/** What the worker reads itself: worker/*.ts and the IDWise client's configuration. */
+const workerSources = [...tsSources('worker'), ...['idwise/config.ts'].filter((f) => existsSync(join(root, f)))];
+const workerVariables = new Set(workerSources.flatMap((f) => [...namesIn(read(f))]));
+
+/** What @temporalio/envconfig reads, taken from the installed package rather than from memory. */
+const envconfigSource = readFileSync(join(root, 'node_modules/@temporalio/envconfig/lib/envconfig-toml.js'), 'utf8');
+const envconfigVariables = new Set(
+  [...envconfigSource.matchAll(/envProvider\['(TEMPORAL_[A-Z0-9_]+)'\]/g)].map((m) => m[1]!),
+);
+
+/** Variables interpolated by compose itself (`${NAME}`, `${NAME:-default}`, `${NAME:?error}`), not `$${...}`. */
+const composeText = read(COMPOSE_FILE);
+const composeVariables = new Set(
+  [...composeText.matchAll(/(?<!\$)\$\{([A-Z_][A-Z0-9_]*)(?:[:?-][^}]*)?\}/g)].map((m) => m[1]!),
+);
+
+const envExample = read('.env.example');
+/** NAME=value lines, whether active or commented out as an example. */
+const envExampleEntries = [...envExample.matchAll(/^(#\s*)?([A-Z][A-Z0-9_]*)=(.*)$/gm)].map((m) => ({
+  name: m[2]!,
+  value: m[3]!,
+  active: !m[1],
+}));
+const envExampleNames = new Set(envExampleEntries.map((e) => e.name));
+const dockerfile = read(DOCKERFILE);
+
+describe(`${COMPOSE_FILE}`, () => {
+  it('declares the whole stack', () => {
+    for (const name of [
+      'postgresql',
+      'temporal',
+      'temporal-ui',
+      'temporal-admin-tools',
+      'temporal-search-attributes',
+      'worker',
+    ]) {
+      expect(services).toHaveProperty([name]);
+    }
+  });
+
+  it('pins every image to a release tag (no latest, no untagged image)', () => {
+    const images = Object.entries(services).flatMap(([name, s]) => (s.image ? [[name, s.image] as const] : []));
+    const fromLines = [...dockerfile.matchAll(/^FROM\s+(?:--\S+\s+)*(\S+)/gm)].map(
+      (m) => ['Dockerfile', m[1]!] as const,
+    );
+    expect(fromLines.length).toBeGreaterThan(0);
+    for (const [where, image] of [...images, ...fromLines]) {
+      const tag = /^[^@]+:([^:/@]+)$/.exec(image)?.[1] ?? (image.includes('@sha256:') ? 'digest' : undefined);
+      expect({ where, image, tag: tag ?? 'none' }).toEqual({
+        where,
+        image,
+        tag: expect.not.stringMatching(/^(none|latest)$/),
+      });
+    }
+    // Services without an image are built from this repository.
+    for (const [name, s] of Object.entries(services)) {
+      if (!s.image) expect({ name, build: s.build }).toEqual({ name, build: expect.anything() });
+    }
+  });
+
+  it('keeps Temporal server, admin tools and the schema they manage on one release', () => {
+    const serverVersion = /^temporalio\/(?:auto-setup|server):(\d+\.\d+\.\d+)$/.exec(
+      service('temporal').image ?? '',
+    )?.[1];
+    expect(serverVersion).toBeDefined();
+    for (const name of ['temporal-admin-tools', 'temporal-search-attributes']) {
+      expect(service(name).image).toMatch(
+        new RegExp(`^temporalio/admin-tools:${serverVersion!.replaceAll('.', '\\.')}\\b`),
+      );
+    }
+    expect(service('temporal').environment).toMatchObject({ DB: 'postgres12' });
+    expect(service('postgresql').image).toMatch(/^postgres:\d+/);
+    expect(service('temporal-ui').image).toMatch(/^temporalio\/ui:\d+\.\d+\.\d+$/);
+  });
+
+  it('publishes gRPC on 7233, the Web UI on 8080 and worker metrics from 9464', () => {
+    expect(publishedPorts(service('temporal'))).toContainEqual({ target: 7233, published: '7233' });
+    expect(publishedPorts(service('temporal-ui'))).toContainEqual({ target: 8080, published: '8080' });
+    const metrics = publishedPorts(service('worker')).find((p) => p.target === 9464);
+    expect(metrics?.published).toMatch(/^9464(-\d+)?$/);
+    expect(environment(service('worker')).IDWISE_METRICS_BIND).toBe('0.0.0.0:9464');
+    expect(dockerfile).toMatch(/^EXPOSE\s+9464\b/m);
+  });
+
+  it('keeps state in declared named volumes, and mounts files that exist', () => {
+    const declared = Object.keys(compose.volumes ?? {});
+    const named: string[] = [];
+    for (const [name, s] of Object.entries(services)) {
+      for (const v of s.volumes ?? []) {
+        const source = typeof v === 'string' ? v.split(':')[0]! : (v.source ?? '');
+        if (/^[./~]/.test(source)) {
+          expect({ service: name, mount: source, exists: existsSync(join(root, source)) }).toEqual({
+            service: name,
+            mount: source,
+            exists: true,
+          });
+        } else {
+          named.push(source);
+          expect(declared).toContain(source);
+        }
+      }
+    }
+    // Every declared volume is used, and PostgreSQL's data directory is one of them.
+    expect(new Set(named)).toEqual(new Set(declared));
+    const pgData = (service('postgresql').volumes ?? []).map((v) =>
+      typeof v === 'string' ? v : `${v.source}:${v.target}`,
+    );
+    expect(
+      pgData.some((v) => declared.includes(v.split(':')[0]!) && v.split(':')[1] === '/var/lib/postgresql/data'),
+    ).toBe(true);
+  });
+
+  it('points Temporal at a dynamic config file that is in the mounted folder', () => {
+    const path = environment(service('temporal')).DYNAMIC_CONFIG_FILE_PATH ?? '';
+    const mount = (service('temporal').volumes ?? [])
+      .map((v) => (typeof v === 'string' ? v.split(':') : [v.source ?? '', v.target]))
+      .find(([, target]) => target !== undefined && path.startsWith(`${target}/`));
+    expect(mount).toBeDefined();
+    const [source, target] = mount!;
+    const file = join(root, source!, path.slice(target!.length + 1));
+    expect(existsSync(file)).toBe(true);
+    expect(parse(readFileSync(file, 'utf8'))).toHaveProperty(['frontend.enableUpdateWorkflowExecution']);
+  });
+
+  it('starts in order: database, server, search attributes, then the worker', () => {
+    expect(service('postgresql').healthcheck).toBeDefined();
+    expect(service('temporal').healthcheck).toBeDefined();
+    expect(dependencies(service('temporal'))).toMatchObject({ postgresql: 'service_healthy' });
+    for (const name of ['temporal-ui', 'temporal-admin-tools', 'temporal-search-attributes']) {
+      expect(dependencies(service(name))).toMatchObject({ temporal: 'service_healthy' });
+    }
+    expect(dependencies(service('worker'))).toMatchObject({
+      temporal: 'service_healthy',
+      'temporal-search-attributes': 'service_completed_successfully',
+    });
+    // A service_healthy dependency needs a healthcheck to ever become healthy.
+    for (const [name, s] of Object.entries(services)) {
+      for (const [dep, condition] of Object.entries(dependencies(s))) {
+        expect({ service: name, dependsOn: dep, exists: dep in services }).toEqual({
+          service: name,
+          dependsOn: dep,
+          exists: true,
+        });
+        if (condition === 'service_healthy')
+          expect({ dep, healthcheck: !!services[dep]?.healthcheck }).toEqual({ dep, healthcheck: true });
+      }
+    }
+  });
+
+  it('connects the worker, the UI and the tools to the temporal service, in one namespace', () => {
+    const grpcPort = publishedPorts(service('temporal'))[0]?.target;
+    for (const name of ['worker', 'temporal-ui', 'temporal-admin-tools', 'temporal-search-attributes']) {
+      expect({ name, address: environment(service(name)).TEMPORAL_ADDRESS }).toEqual({
+        name,
+        address: `temporal:${grpcPort}`,
+      });
+    }
+    const namespaces = [
+      environment(service('temporal')).DEFAULT_NAMESPACE,
+      environment(service('worker')).TEMPORAL_NAMESPACE,
+      environment(service('temporal-search-attributes')).TEMPORAL_NAMESPACE,
+      environment(service('temporal-ui')).TEMPORAL_DEFAULT_NAMESPACE,
+    ];
+    expect(namespaces[0]).toBeDefined();
+    expect(new Set(namespaces)).toEqual(new Set([namespaces[0]]));
+  });
+
+  it('builds the worker from deploy/worker.Dockerfile with its settings from .env', () => {
+    const worker = service('worker');
+    expect(worker.build).toMatchObject({ context: '.', dockerfile: DOCKERFILE });
+    const envFiles = [worker.env_file ?? []].flat().map((f) => (typeof f === 'string' ? f : f.path));
+    expect(envFiles).toEqual(['.env']);
+    expect(read('.gitignore')).toMatch(/^\.env$/m);
+  });
+
+  it('registers exactly the search attributes of shared/search-attributes.ts, with their types', () => {
+    const s = service('temporal-search-attributes');
+    const script = [s.entrypoint ?? [], s.command ?? []].flat().join('\n');
+    const created = new Map<string, string>();
+    for (const [, args] of script.matchAll(/search-attribute\s+create\b([^\n]*)/g)) {
+      expect(args).toMatch(/--namespace\s+\S+/);
+      const pairs = [...args!.matchAll(/--name\s+(\S+)\s+--type\s+(\S+)/g)];
+      expect(pairs.length).toBeGreaterThan(0);
+      for (const [, name, type] of pairs) {
+        expect({ name, duplicate: created.has(name!) }).toEqual({ name, duplicate: false });
+        expect(Object.keys(CLI_TYPES)).toContain(type);
+        created.set(name!, CLI_TYPES[type!]!);
+      }
+    }
+    const expected = new Map(SEARCH_ATTRIBUTES.map((key) => [key.name, key.type as string]));
+    expect(Object.fromEntries(created)).toEqual(Object.fromEntries(expected));
+    // The script then verifies each one (a create of an existing name can fail harmlessly).
+    const verified = new Map(
+      [...script.matchAll(/^\s*ensure\s+(\S+)\s+(\S+)\s*$/gm)].map((m) => [m[1]!, CLI_TYPES[m[2]!]]),
+    );
+    expect(Object.fromEntries(verified)).toEqual(Object.fromEntries(expected));
+  });
+});
+
+describe('worker image and .env.example', () => {
+  it('finds the variables the worker reads (sanity check of the source scan)', () => {
+    expect(workerSources).toContain('worker/config.ts');
+    expect(workerVariables).toContain('TEMPORAL_TASK_QUEUE');
+    expect(workerVariables).toContain('IDWISE_MAX_CALLS_PER_SECOND');
+    expect(envconfigVariables).toContain('TEMPORAL_ADDRESS');
+    expect(envconfigVariables).toContain('TEMPORAL_TLS_CLIENT_CERT_PATH');
+  });
+
+  it('documents every variable the worker reads, in .env.example and in the Dockerfile', () => {
+    const missing = (text: string) => [...workerVariables].filter((v) => !new RegExp(`\\b${v}\\b`).test(text));
+    expect({ file: '.env.example', missing: [...workerVariables].filter((v) => !envExampleNames.has(v)) }).toEqual({
+      file: '.env.example',
+      missing: [],
+    });
+    expect({ file: DOCKERFILE, missing: missing(dockerfile) }).toEqual({ file: DOCKERFILE, missing: [] });
+  });
+
+  it('documents the Temporal connection variables under the names @temporalio/envconfig reads', () => {
+    const connection = [
+      'TEMPORAL_ADDRESS',
+      'TEMPORAL_NAMESPACE',
+      'TEMPORAL_API_KEY',
+      'TEMPORAL_TLS',
+      'TEMPORAL_TLS_CLIENT_CERT_PATH',
+      'TEMPORAL_TLS_CLIENT_KEY_PATH',
+      'TEMPORAL_TLS_SERVER_CA_CERT_PATH',
+      'TEMPORAL_TLS_SERVER_NAME',
+      'TEMPORAL_CONFIG_FILE',
+      'TEMPORAL_PROFILE',
+    ];
+    const readme = read('deploy/README.md');
+    for (const name of connection) {
+      expect({ name, readByEnvconfig: envconfigVariables.has(name) }).toEqual({ name, readByEnvconfig: true });
+      expect({ name, inEnvExample: envExampleNames.has(name) }).toEqual({ name, inEnvExample: true });
+      expect({ name, inDockerfile: new RegExp(`\\b${name}\\b`).test(dockerfile) }).toEqual({
+        name,
+        inDockerfile: true,
+      });
+      expect({ name, inReadme: readme.includes(`\`${name}\``) }).toEqual({ name, inReadme: true });
+    }
+  });
+
+  it('names no variable that nothing reads (catches typos such as TEMPORAL_TLS_CERT)', () => {
+    const clientVariables = new Set(tsSources('client').flatMap((f) => [...namesIn(read(f))]));
+    const known = new Set([...workerVariables, ...envconfigVariables, ...composeVariables, ...clientVariables]);
+    const isKnown = (name: string) => known.has(name) || name.startsWith('TEMPORAL_GRPC_META_');
+    for (const [file, names] of [
+      ['.env.example', envExampleNames],
+      [DOCKERFILE, namesIn(dockerfile)],
+      ['deploy/README.md', namesIn(read('deploy/README.md'))],
+      // Other services' variables belong to their images (e.g. the UI's TEMPORAL_DEFAULT_NAMESPACE).
+      [`${COMPOSE_FILE} worker`, new Set(Object.keys(environment(service('worker'))))],
+    ] as const) {
+      expect({ file, unknown: [...names].filter((n) => !isKnown(n) && /^(IDWISE|TEMPORAL)_/.test(n)) }).toEqual({
+        file,
+        unknown: [],
+      });
+    }
+    // Compose's own variables are documented for whoever fills in .env.
+    expect([...composeVariables].filter((v) => !envExampleNames.has(v))).toEqual([]);
+  });
+
+  it('holds placeholders only, never a credential', () => {
+    const secretLike = envExampleEntries.filter((e) => /(KEY|SECRET|PASSWORD|TOKEN)$/.test(e.name) && e.value !== '');
+    expect(secretLike.length).toBeGreaterThan(0);
+    for (const { name, value } of secretLike)
+      expect({ name, value }).toEqual({ name, value: expect.stringMatching(/^replace-with-/) });
+    expect(read('.dockerignore')).toMatch(/^\.env$/m);
+  });
+
+  it('runs the worker with production dependencies only', () => {
+    expect(dockerfile).toMatch(/^FROM node:20-bookworm-slim$/m);
+    expect(dockerfile).toMatch(/npm ci --omit=dev/);
+    expect(dockerfile).toMatch(/^CMD \["npm", "run", "worker"\]$/m);
+    // --omit=dev drops devDependencies: what the worker needs at run time must be a dependency.
+    const pkg = JSON.parse(read('package.json')) as {
+      scripts: Record<string, string>;
+      dependencies: Record<string, string>;
+    };
+    expect(pkg.scripts.worker).toMatch(/^tsx /);
+    expect(pkg.dependencies).toHaveProperty(['tsx']);
+    expect(pkg.dependencies).toHaveProperty(['@temporalio/worker']);
+    expect(dockerfile).toMatch(/^ENV IDWISE_WORKFLOW_BUNDLE=(\S+)$/m);
+  });
+});
