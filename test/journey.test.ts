@@ -145,6 +145,24 @@ describe('identity journey', () => {
     });
   });
 
+  it('fails a step IDWise never finishes at its deadline, with a clear error', async () => {
+    const ref = env.ref('stuck-');
+    await env.journeys.startJourney({
+      referenceNo: ref,
+      flowId: FLOW_ID_SELFIE,
+      steps: idAndSelfie,
+      options: { stepDeadline: '5s' },
+    });
+    const err = (await env.journeys.awaitOutcome(ref).catch((e: unknown) => e)) as JourneyFailedError;
+    expect(err.type).toBe(ErrorType.StepProcessingTimeout);
+    expect(err.reason).toBe('IDWise did not finish processing step 0: Document, Photo ID within 5s (stepDeadline)');
+    const [journey] = env.sandbox.admin.findJourneys(ref);
+    const counters = env.sandbox.admin.journeyCounters(journey!.journeyId)!;
+    expect(counters.processSubmissions).toEqual({ '0': 1 });
+    expect(counters.pollRuleViolations).toBe(0);
+    expect(counters.summaryCalls).toBeLessThanOrEqual(5); // one flow-steps read, then one check per 2 s
+  });
+
   it('records a step that fails with user feedback, and still completes with IDWise decision', async () => {
     const ref = env.ref('feedback-');
     await env.journeys.startJourney({ referenceNo: ref, flowId: FLOW_ID_SELFIE, steps: idAndSelfie });

@@ -1,3 +1,4 @@
+import type { Duration } from '@temporalio/common';
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import { createIdwiseClient, type IdwiseApi } from '../idwise/index.js';
@@ -14,6 +15,8 @@ export interface JourneyWorkerOptions {
   /** A prebuilt bundle (tests, production); otherwise workflows are bundled at start. */
   workflowBundlePath?: string;
   maxIdwiseCallsPerSecond?: number | null;
+  /** How long in-flight IDWise calls may finish after SIGTERM before they are cancelled (and retried elsewhere). */
+  shutdownGraceTime?: Duration;
 }
 
 /** The composition root's last step: activities around the injected client, plus the workflows. */
@@ -33,6 +36,7 @@ export function createJourneyWorker(opts: JourneyWorkerOptions): Promise<Worker>
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     activities,
+    ...(opts.shutdownGraceTime ? { shutdownGraceTime: opts.shutdownGraceTime } : {}),
     ...(opts.workflowBundlePath
       ? { workflowBundle: { codePath: opts.workflowBundlePath } }
       : { workflowsPath, bundlerOptions: { webpackConfigHook } }),
@@ -55,6 +59,8 @@ export function workerOptionsFromConfig(config: WorkerConfig, connection: Native
     idwise: createIdwiseClient(config.idwise),
     piiKey: config.piiKey,
     maxIdwiseCallsPerSecond: config.maxIdwiseCallsPerSecond,
+    // Long enough for an upload in flight to land; a deploy then never cuts one off halfway.
+    shutdownGraceTime: '20s',
     ...(process.env.IDWISE_WORKFLOW_BUNDLE ? { workflowBundlePath: process.env.IDWISE_WORKFLOW_BUNDLE } : {}),
   };
 }

@@ -7,6 +7,7 @@ import {
   isCancellation,
   setHandler,
 } from '@temporalio/workflow';
+import { RetryState } from '@temporalio/common';
 import { durationToMs, formatMs } from '../shared/duration.js';
 import { ErrorType } from '../shared/errors.js';
 import {
@@ -152,7 +153,12 @@ async function awaitProcessed(
       { journeyId, stepId: step.stepId, notBefore },
     ]);
   } catch (err) {
-    if (err instanceof ActivityFailure && err.cause instanceof TimeoutFailure) {
+    // The deadline shows up two ways: a timeout during an attempt, or the server refusing a retry that
+    // would start after it (retry state TIMEOUT, carrying the last "not processed yet").
+    if (
+      err instanceof ActivityFailure &&
+      (err.cause instanceof TimeoutFailure || err.retryState === RetryState.TIMEOUT)
+    ) {
       throw ApplicationFailure.nonRetryable(
         `IDWise did not finish processing ${label} within ${formatMs(durationToMs(deadline))} (stepDeadline)`,
         ErrorType.StepProcessingTimeout,
