@@ -1,13 +1,13 @@
-import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { JourneyFailedError } from '../client/errors.js';
 import { formatOutcome, webUiLink } from '../client/format.js';
 import { createJourneyClient } from '../client/journey-client.js';
 import { readMappingFile } from '../client/mapping-file.js';
 import { startDevServer } from '../dev/dev-server.js';
+import { freePort } from '../dev/free-port.js';
 import { createIdwiseClient, describeConfig, loadIdwiseConfig } from '../idwise/index.js';
 import { parsePiiKey } from '../pii/sealed-applicant-details.js';
 import { startSandbox, type RunningSandbox } from '../sandbox/index.js';
@@ -26,16 +26,6 @@ interface DemoJourney {
   referenceNo: string;
   flowId: string;
   steps: StepMapping;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
 }
 
 async function idwiseTarget(
@@ -86,49 +76,42 @@ async function idwiseTarget(
 
 async function main(): Promise<void> {
   const started = Date.now();
-  Runtime.install({
-    logger: {
-      log: () => undefined,
-      trace: () => undefined,
-      debug: () => undefined,
-      info: () => undefined,
-      warn: () => undefined,
-      error: (m) => console.error(m),
-    },
-  });
-  const runId = new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14);
-  const target = await idwiseTarget(runId);
-  const idwiseConfig = loadIdwiseConfig(target.env);
-  say(`IDWise: ${target.sandbox ? 'local sandbox' : 'real API'}, ${describeConfig(idwiseConfig)}`);
-
-  const [port, uiPort] = [await freePort(), await freePort()];
-  say('starting the Temporal dev server with its Web UI...');
-  const temporal = await startDevServer({ ui: true, port, uiPort });
-  const uiUrl = `http://127.0.0.1:${uiPort}`;
-  const taskQueue = 'idwise-journeys-demo';
-  const nativeConnection = await NativeConnection.connect({ address: temporal.address });
-  const worker: Worker = await createJourneyWorker({
-    connection: nativeConnection,
-    namespace: 'default',
-    taskQueue,
-    idwise: createIdwiseClient(idwiseConfig),
-    piiKey: process.env.IDWISE_PII_KEY ? parsePiiKey(process.env.IDWISE_PII_KEY) : null,
-  });
-  const workerRun = worker.run();
-  const journeys = createJourneyClient({ client: temporal.client, taskQueue });
-
-  const stop = async () => {
-    worker.shutdown();
-    await workerRun;
-    await nativeConnection.close();
-    await temporal.teardown();
-    await target.sandbox?.close();
-  };
-
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  // Everything started is stopped in reverse order, whatever fails on the way.
+  const cleanup: (() => Promise<unknown>)[] = [];
   try {
+    const runId = new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14);
+    const target = await idwiseTarget(runId);
+    if (target.sandbox) cleanup.push(() => target.sandbox!.close());
+    const idwiseConfig = loadIdwiseConfig(target.env);
+    say(`IDWise: ${target.sandbox ? 'local sandbox' : 'real API'}, ${describeConfig(idwiseConfig)}`);
+
+    const [port, uiPort] = [await freePort(), await freePort()];
+    say('starting the Temporal dev server with its Web UI...');
+    const temporal = await startDevServer({ ui: true, port, uiPort });
+    cleanup.push(() => temporal.teardown());
+    const uiUrl = `http://127.0.0.1:${uiPort}`;
+    const taskQueue = 'idwise-journeys-demo';
+    const nativeConnection = await NativeConnection.connect({ address: temporal.address });
+    cleanup.push(() => nativeConnection.close());
+    const worker: Worker = await createJourneyWorker({
+      connection: nativeConnection,
+      namespace: 'default',
+      taskQueue,
+      idwise: createIdwiseClient(idwiseConfig),
+      piiKey: process.env.IDWISE_PII_KEY ? parsePiiKey(process.env.IDWISE_PII_KEY) : null,
+    });
+    const workerRun = worker.run();
+    cleanup.push(async () => {
+      worker.shutdown();
+      await workerRun;
+    });
+    const journeys = createJourneyClient({ client: temporal.client, taskQueue });
+
     say(`running ${target.journeys.length} journeys on task queue ${taskQueue}...\n`);
-    for (const j of target.journeys)
+    for (const j of target.journeys) {
       await journeys.startJourney({ referenceNo: j.referenceNo, flowId: j.flowId, steps: j.steps });
+    }
     let failures = 0;
     for (const j of target.journeys) {
       const link = webUiLink(uiUrl, 'default', journeyWorkflowId(j.referenceNo));
@@ -151,7 +134,11 @@ async function main(): Promise<void> {
     }
     process.exitCode = failures > 0 ? 1 : 0;
   } finally {
-    await stop();
+    for (const close of cleanup.reverse()) {
+      await close().catch((err: unknown) =>
+        console.error(`cleanup: ${err instanceof Error ? err.message : String(err)}`),
+      );
+    }
   }
 }
 

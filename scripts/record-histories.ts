@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { NativeConnection, Runtime } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { createBatchClient } from '../client/batch-client.js';
 import { createJourneyClient } from '../client/journey-client.js';
 import { startDevServer } from '../dev/dev-server.js';
@@ -24,16 +24,7 @@ const idAndSelfie = {
   '2': { image: img('selfie.jpg') },
 };
 
-Runtime.install({
-  logger: {
-    log: () => undefined,
-    trace: () => undefined,
-    debug: () => undefined,
-    info: () => undefined,
-    warn: () => undefined,
-    error: console.error,
-  },
-});
+Runtime.install({ logger: new DefaultLogger('ERROR') });
 const temporal = await startDevServer();
 const sandbox = await startSandbox();
 sandbox.admin.setSwitches({ processingDelayMs: 300 });

@@ -1,18 +1,10 @@
 import type { ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { freePort } from '../dev/free-port.js';
 import { createJourneyEnv, FLOW_ID_SELFIE, images, type JourneyEnv } from './helpers/journey-env.js';
 import { startWorkerProcess } from './helpers/processes.js';
 
 // The worker's Prometheus endpoint, scraped before and after a journey. The SDK runtime is one per
 // process, so the worker runs as its own process, exactly as `npm run worker` runs it.
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 
 /** Sum of every sample of a metric whose labels include all of `labels`. */
 function sample(text: string, name: string, labels: Record<string, string> = {}): number {

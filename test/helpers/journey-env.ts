@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { createJourneyClient, type JourneyClient } from '../../client/journey-client.js';
 import { createIdwiseClient, loadIdwiseConfig, type IdwiseApi } from '../../idwise/index.js';
 import { startSandbox, type RunningSandbox, type SandboxSwitches } from '../../sandbox/index.js';
@@ -41,17 +41,8 @@ let runtimeQuiet = false;
 function quietRuntime(): void {
   if (runtimeQuiet) return;
   runtimeQuiet = true;
-  // Worker logs would drown jest's output; failures still surface through assertions.
-  Runtime.install({
-    logger: {
-      log: () => undefined,
-      trace: () => undefined,
-      debug: () => undefined,
-      info: () => undefined,
-      warn: () => undefined,
-      error: () => undefined,
-    },
-  });
+  // Worker logs would drown jest's output; failures surface through assertions, SDK errors still print.
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
 }
 
 export async function createJourneyEnv(opts: { sandboxSwitches?: Partial<SandboxSwitches> } = {}): Promise<JourneyEnv> {
