@@ -5,6 +5,7 @@ import { DEFAULT_TASK_QUEUE } from '../shared/journey.js';
 import { createBatchClient, OVERLAP_POLICIES, type BatchClient, type OverlapPolicy } from './batch-client.js';
 import { one, parse, UsageError, type CliIo, type Command } from './cli-args.js';
 import { connectTemporal } from './connection.js';
+import { BatchFailedError, explainFailure } from './errors.js';
 import { table } from './format.js';
 
 async function batchClient(io: CliIo): Promise<BatchClient> {
@@ -77,22 +78,14 @@ async function batchRun(args: string[], io: CliIo): Promise<number> {
 
   // Display only: the batch runs on its own; this reads its progress query until it ends.
   const started = Date.now();
-  const result = batches.result(batchId);
-  let finished: BatchProgress | null = null;
-  result.then((p) => (finished = p)).catch(() => undefined);
-  const tty = process.stderr.isTTY && io.err === defaultErr;
+  let ended = false;
+  const result = batches.result(batchId).finally(() => (ended = true));
+  // On a terminal the bar redraws in place; in logs and pipes it prints a line every 2 s.
+  const tty = process.stderr.isTTY === true;
   let lastPrinted = 0;
-  while (!finished) {
-    const raced = await Promise.race([
-      result.then(() => 'done' as const),
-      sleep(tty ? 250 : 1000).then(() => 'tick' as const),
-    ]).catch((err: unknown) => {
-      throw err instanceof WorkflowFailedError
-        ? new Error(`batch ${batchId} failed: ${err.cause?.message ?? err.message}`)
-        : err;
-    });
-    if (raced === 'done') break;
-    const p = await batches.progress(batchId).catch(() => null);
+  while (!ended) {
+    await Promise.race([result.catch(() => undefined), sleep(tty ? 250 : 1000)]);
+    const p = ended ? null : await batches.progress(batchId).catch(() => null);
     if (!p) continue;
     if (tty) process.stderr.write(`\r${progressLine(p, Date.now() - started)}`);
     else if (Date.now() - lastPrinted >= 2000) {
@@ -100,14 +93,15 @@ async function batchRun(args: string[], io: CliIo): Promise<number> {
       lastPrinted = Date.now();
     }
   }
-  const final = await result;
+  const final = await result.catch((err: unknown) => {
+    if (!(err instanceof WorkflowFailedError)) throw err;
+    throw new BatchFailedError(batchId, explainFailure(err.cause).reason, { cause: err });
+  });
   if (tty) process.stderr.write(`\r${progressLine(final, Date.now() - started)}\n`);
   else io.err(progressLine(final, Date.now() - started));
   io.out(values.json ? JSON.stringify(final, null, 2) : summary(final));
   return final.failed > 0 ? 1 : 0;
 }
-
-const defaultErr = (text: string) => process.stderr.write(`${text}\n`);
 
 async function schedule(args: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = args;

@@ -8,6 +8,7 @@ import { batchCommands } from './cli-batch.js';
 import { stepsCommand } from './cli-steps.js';
 import { connectTemporal } from './connection.js';
 import {
+  BatchFailedError,
   JourneyAlreadyRanError,
   JourneyFailedError,
   JourneyInputError,
@@ -144,6 +145,7 @@ function explain(err: unknown): { message: string; code: number } | null {
   }
   if (
     err instanceof JourneyFailedError ||
+    err instanceof BatchFailedError ||
     err instanceof JourneyNotFoundError ||
     err instanceof JourneyAlreadyRanError ||
     err instanceof JourneyNotRunningError ||

@@ -112,3 +112,15 @@ export function explainFailure(err: Error | undefined): {
   }
   return { kind, type: null, reason: deepest?.message || kind };
 }
+
+/** The batch workflow itself failed (e.g. an unreadable manifest); journeys it started keep running. */
+export class BatchFailedError extends Error {
+  override readonly name = 'BatchFailedError';
+  constructor(
+    readonly batchId: string,
+    readonly reason: string,
+    options?: { cause: unknown },
+  ) {
+    super(`batch ${batchId} failed: ${reason}`, options);
+  }
+}

@@ -117,6 +117,18 @@ describe('batch journeys', () => {
     expect(r.stdout).toMatch(new RegExp(`failed +row 3 pass-${tag}-3: .*invalid_flowId`));
   });
 
+  it('fails a batch whose manifest the worker cannot read with one clear line', async () => {
+    const r = await runCli(['batch', 'run', join(dir, 'nowhere.csv')], {
+      TEMPORAL_ADDRESS: process.env.TEMPORAL_TEST_ADDRESS!,
+      TEMPORAL_TASK_QUEUE: env.taskQueue,
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n').at(-1)).toMatch(
+      /^error: batch nowhere-\S+ failed: manifest .*nowhere\.csv cannot be read by the worker \(ENOENT\)$/,
+    );
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
   it('creates, lists, triggers, pauses and deletes a schedule that runs the batch', async () => {
     const tag = env.ref('s');
     const manifest = join(dir, `${tag}.json`);
