@@ -24,7 +24,7 @@ import {
 } from '../shared/batch.js';
 import { ErrorType, NON_RETRYABLE_ERROR_TYPES } from '../shared/errors.js';
 import { describeIssues, journeyWorkflowId, type JourneyInput } from '../shared/journey.js';
-import { IdwiseBatchId, IdwiseFlowId, IdwiseReferenceNo } from '../shared/search-attributes.js';
+import { IdwiseBatchId, IdwiseFlowId, IdwiseReferenceNo, IdwiseStage } from '../shared/search-attributes.js';
 import { identityJourney } from './journey.js';
 
 /** Enough failures and skips to act on, without letting a bad manifest bloat history and the query. */
@@ -95,6 +95,7 @@ export async function batchJourneys(rawInput: BatchInput, carry?: BatchCarry): P
         typedSearchAttributes: [
           { key: IdwiseReferenceNo, value: referenceNo },
           { key: IdwiseFlowId, value: journey.flowId },
+          { key: IdwiseStage, value: 'starting' },
           { key: IdwiseBatchId, value: batchId },
         ],
       });

@@ -1,4 +1,4 @@
-import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import { setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { ValidJourneyInput } from '../shared/journey.js';
 import type {
   FlowStep,
@@ -35,11 +35,16 @@ export class JourneyState {
       decision: null,
       error: null,
     };
-    upsertSearchAttributes([
+    // The client sets these at start; upsert only what is missing (a hand-started or batch-started run),
+    // since every upsert is a billable action and a visibility write.
+    const current = workflowInfo().typedSearchAttributes;
+    const wanted = [
       { key: IdwiseReferenceNo, value: input.referenceNo },
       { key: IdwiseFlowId, value: input.flowId },
       { key: IdwiseStage, value: 'starting' },
-    ]);
+    ];
+    const missing = wanted.filter(({ key, value }) => current.get(key) !== value);
+    if (missing.length > 0) upsertSearchAttributes(missing);
     this.render();
   }
 
@@ -81,8 +86,13 @@ export class JourneyState {
     this.render();
   }
 
-  stage(stage: JourneyStage): void {
-    if (stage !== this.state.stage) upsertSearchAttributes([{ key: IdwiseStage, value: stage }]);
+  stage(stage: JourneyStage, decision?: string): void {
+    if (stage !== this.state.stage || decision !== undefined) {
+      upsertSearchAttributes([
+        { key: IdwiseStage, value: stage },
+        ...(decision !== undefined ? [{ key: IdwiseDecision, value: decision }] : []),
+      ]);
+    }
     this.state.stage = stage;
     this.render();
   }
@@ -90,8 +100,7 @@ export class JourneyState {
   completed(decision: JourneyDecision): void {
     this.state.decision = decision;
     this.state.currentStepId = null;
-    upsertSearchAttributes([{ key: IdwiseDecision, value: decision.final }]);
-    this.stage('completed');
+    this.stage('completed', decision.final); // one upsert for both: ops filter on them together
   }
 
   failed(stage: 'failed' | 'cancelled', reason: string): void {
