@@ -1,0 +1,210 @@
+import { spawn } from 'node:child_process';
+import { readdir, readFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+
+// The journey worker as its own process (`node --import tsx worker/main.ts`, as `npm run worker` runs it), so
+// its memory is measured alone: VmRSS from /proc/<pid>/status every `sampleMs`, and VmHWM (the kernel's own
+// peak RSS, which also sees peaks between samples).
+
+export interface MemorySample {
+  /** ms since the worker reported it polls its task queue */
+  t: number;
+  rssMb: number;
+}
+
+export interface BenchWorker {
+  pid: number;
+  /** RSS right after start (workflow bundle loaded, nothing run yet). */
+  idleRssMb: number;
+  samples(): MemorySample[];
+  /** Current VmRSS and VmHWM (peak since the process started), in MB. */
+  memory(): Promise<{ rssMb: number; hwmMb: number }>;
+  /** The last lines the worker wrote to stderr, for error reports. */
+  stderrTail(): string;
+  /** Rejects if the worker exits before stop() is called, so a run waiting on journeys fails instead of hanging. */
+  died: Promise<never>;
+  hasExited(): boolean;
+  /** SIGTERM (graceful: in-flight tasks finish), SIGKILL after `graceMs`. Idempotent. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+const MB = 1024 * 1024;
+
+/** VmRSS and VmHWM of a process, in MB, from /proc (Linux). */
+export async function readProcMemory(pid: number): Promise<{ rssMb: number; hwmMb: number }> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+  return { rssMb: (kb('VmRSS') * 1024) / MB, hwmMb: (kb('VmHWM') * 1024) / MB };
+}
+
+const CLOCK_TICKS = 100; // USER_HZ: /proc reports CPU time in 1/100 s on Linux
+
+/** CPU time (user + system, all threads) a process has used so far, in seconds. */
+export async function readProcCpuSeconds(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  // Fields after "(comm)": state ppid ... utime (12th) stime (13th); comm may contain spaces.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
+/**
+ * CPU seconds per thread group of a process: `main` (the thread whose id is the pid: the Node event loop with
+ * activities and the SDK's bridge), then the other threads by name (Node's own, i.e. the workflow thread, GC and
+ * libuv helpers, are all called `node`; the Rust core's are `tokio-runtime-w` and friends).
+ */
+export async function readThreadCpuSeconds(pid: number): Promise<Record<string, number>> {
+  const groups: Record<string, number> = {};
+  for (const tid of await readdir(`/proc/${pid}/task`)) {
+    try {
+      const stat = await readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = Number(tid) === pid ? 'main' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      groups[name] = (groups[name] ?? 0) + (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+    } catch {
+      // thread ended meanwhile
+    }
+  }
+  return groups;
+}
+
+/** Busy CPU time of the whole machine (all cores, every process), in seconds. */
+export async function readMachineBusySeconds(): Promise<number> {
+  const line = (await readFile('/proc/stat', 'utf8')).split('\n')[0]!;
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = line.split(/\s+/).slice(1).map(Number);
+  return (user + nice + system + irq + softirq + steal) / CLOCK_TICKS;
+}
+
+/** Children of `ppid` whose command name is `comm` (e.g. the Temporal CLI the test environment spawned). */
+export async function findChildPid(ppid: number, comm: string): Promise<number | null> {
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = await readFile(`/proc/${entry}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (parent === ppid && name === comm) return Number(entry);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return null;
+}
+
+export async function startBenchWorker(opts: {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  sampleMs?: number;
+  startTimeoutMs?: number;
+}): Promise<BenchWorker> {
+  // BENCH_WORKER_NODE_ARGS adds node flags for profiling, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+  const extra = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+  const child = spawn(process.execPath, [...extra, '--import', 'tsx', 'worker/main.ts'], {
+    cwd: opts.cwd,
+    env: opts.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const stderr: string[] = [];
+  createInterface({ input: child.stderr }).on('line', (line) => {
+    stderr.push(line);
+    if (stderr.length > 15) stderr.shift();
+  });
+  const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+    child.once('exit', (code, signal) => resolve([code, signal])),
+  );
+  let hasExited = false;
+  // The worker logs every activity at INFO; the pipe is drained so it never blocks on a full buffer.
+  const started = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`worker did not start within ${opts.startTimeoutMs ?? 60_000} ms: ${stderr.join('\n')}`)),
+      opts.startTimeoutMs ?? 60_000,
+    );
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      if (line.includes('"idwise-worker-started"')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('error', (err) => {
+      hasExited = true;
+      clearTimeout(timer);
+      reject(err);
+    });
+    void exited.then(([code, signal]) => {
+      hasExited = true;
+      clearTimeout(timer);
+      reject(new Error(`worker exited (${String(code ?? signal)}): ${stderr.join('\n')}`));
+    });
+  });
+
+  let stopping: Promise<void> | undefined;
+  const stop = (graceMs = 15_000) =>
+    (stopping ??= (async () => {
+      clearInterval(sampler);
+      if (hasExited || child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const killer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(killer);
+    })());
+
+  const samples: MemorySample[] = [];
+  let t0 = Date.now();
+  const sampler = setInterval(() => {
+    readProcMemory(child.pid!).then(
+      ({ rssMb }) => samples.push({ t: Date.now() - t0, rssMb }),
+      () => undefined, // the process may be gone between two samples
+    );
+  }, opts.sampleMs ?? 250);
+
+  try {
+    await started;
+  } catch (err) {
+    await stop(1_000);
+    throw err;
+  }
+  t0 = Date.now();
+  samples.length = 0;
+  const idle = await readProcMemory(child.pid!);
+  const died = exited.then(([code, signal]): never => {
+    throw new Error(`the worker process exited during the run (${String(code ?? signal)}): ${stderr.join('\n')}`);
+  });
+  died.catch(() => undefined); // raced by the run; after stop() nobody waits on it
+  return {
+    died,
+    hasExited: () => hasExited,
+    pid: child.pid!,
+    idleRssMb: idle.rssMb,
+    samples: () => [...samples],
+    memory: () => readProcMemory(child.pid!),
+    stderrTail: () => stderr.join('\n'),
+    stop,
+  };
+}
+
+/**
+ * Means of the Prometheus histograms on the worker's metrics endpoint, summed over their label sets
+ * (`<name>_sum / <name>_count`), and the plain counters' totals.
+ */
+export async function scrapeMetrics(
+  url: string,
+): Promise<{ means: Record<string, number>; totals: Record<string, number> }> {
+  const res = await fetch(url);
+  const text = await res.text();
+  const sums = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (!line || line.startsWith('#')) continue;
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+(\S+)/.exec(line);
+    if (!m || m[1]!.endsWith('_bucket')) continue;
+    sums.set(m[1]!, (sums.get(m[1]!) ?? 0) + Number(m[3]));
+  }
+  const means: Record<string, number> = {};
+  const totals: Record<string, number> = {};
+  for (const [name, value] of sums) {
+    if (name.endsWith('_sum')) {
+      const base = name.slice(0, -4);
+      const count = sums.get(`${base}_count`) ?? 0;
+      if (count > 0) means[base] = value / count;
+    } else if (!name.endsWith('_count')) totals[name] = value;
+  }
+  return { means, totals };
+}
