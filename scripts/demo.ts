@@ -103,7 +103,8 @@ async function main(): Promise<void> {
     });
     const workerRun = worker.run();
     cleanup.push(async () => {
-      worker.shutdown();
+      // On Ctrl-C the SDK has already begun shutting the worker down itself.
+      if (worker.getState() === 'RUNNING') worker.shutdown();
       await workerRun;
     });
     const journeys = createJourneyClient({ client: temporal.client, taskQueue });
