@@ -1,4 +1,6 @@
-import { ApplicationFailure, CancelledFailure, TerminatedFailure, TimeoutFailure } from '@temporalio/common';
+import type { JourneyFailureKind } from '../shared/failures.js';
+
+export { explainFailure, type JourneyFailureKind } from '../shared/failures.js';
 
 // Every failure a caller of the journey client can act on has its own class, so a backend matches on
 // `instanceof` (and the CLI picks an exit code) instead of parsing messages.
@@ -55,8 +57,6 @@ export class JourneyNotRunningError extends Error {
   }
 }
 
-export type JourneyFailureKind = 'failed' | 'cancelled' | 'terminated' | 'timed-out';
-
 /**
  * The journey workflow did not produce an outcome. `type` is the ApplicationFailure type from the
  * cause chain (an `ErrorType` for failures our code raises), `reason` its message.
@@ -84,33 +84,6 @@ export class StepFilesRejectedError extends Error {
   ) {
     super(`journey ${referenceNo} refused the step files: ${reason}`, options);
   }
-}
-
-/**
- * Reads a workflow failure's cause chain. The first ApplicationFailure carries the message written for
- * people (activities and the workflow raise those); wrappers such as ActivityFailure only say "Activity
- * task failed".
- */
-export function explainFailure(err: Error | undefined): {
-  kind: JourneyFailureKind;
-  type: string | null;
-  reason: string;
-} {
-  // Only the top of the chain says how the workflow itself ended; a nested timeout is an activity's.
-  const kind: JourneyFailureKind =
-    err instanceof CancelledFailure
-      ? 'cancelled'
-      : err instanceof TerminatedFailure
-        ? 'terminated'
-        : err instanceof TimeoutFailure
-          ? 'timed-out'
-          : 'failed';
-  let deepest: Error | undefined;
-  for (let e: unknown = err; e instanceof Error; e = e.cause) {
-    if (e instanceof ApplicationFailure) return { kind, type: e.type ?? null, reason: e.message };
-    deepest = e;
-  }
-  return { kind, type: null, reason: deepest?.message || kind };
 }
 
 /** The batch workflow itself failed (e.g. an unreadable manifest); journeys it started keep running. */

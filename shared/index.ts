@@ -4,3 +4,4 @@ export * from './errors.js';
 export * from './journey.js';
 export * from './progress.js';
 export * from './search-attributes.js';
+export * from './failures.js';

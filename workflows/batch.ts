@@ -1,6 +1,5 @@
 import {
   ApplicationFailure,
-  ChildWorkflowFailure,
   ParentClosePolicy,
   WorkflowIdReusePolicy,
   condition,
@@ -23,6 +22,7 @@ import {
   type BatchProgress,
 } from '../shared/batch.js';
 import { ErrorType, NON_RETRYABLE_ERROR_TYPES } from '../shared/errors.js';
+import { explainFailure } from '../shared/failures.js';
 import { describeIssues, journeyWorkflowId, type JourneyInput } from '../shared/journey.js';
 import { IdwiseBatchId, IdwiseFlowId, IdwiseReferenceNo, IdwiseStage } from '../shared/search-attributes.js';
 import { identityJourney } from './journey.js';
@@ -153,11 +153,10 @@ export async function batchJourneys(rawInput: BatchInput, carry?: BatchCarry): P
   return progress;
 }
 
+/** `IdwiseInvalidImage: ...`: the failure type first, so a batch's failures sort and grep by cause. */
 function failureReason(err: unknown): string {
-  let e: unknown = err instanceof ChildWorkflowFailure ? err.cause : err;
-  while (e instanceof Error && !(e instanceof ApplicationFailure) && e.cause) e = e.cause;
-  const type = e instanceof ApplicationFailure && e.type ? `${e.type}: ` : '';
-  return `${type}${e instanceof Error ? e.message : String(e)}`;
+  const { type, reason } = explainFailure(err);
+  return type ? `${type}: ${reason}` : reason;
 }
 
 function render(p: BatchProgress): void {

@@ -1,7 +1,6 @@
 import {
   ActivityFailure,
   ApplicationFailure,
-  CancelledFailure,
   TimeoutFailure,
   condition,
   isCancellation,
@@ -10,6 +9,7 @@ import {
 import { RetryState } from '@temporalio/common';
 import { durationToMs, formatMs } from '../shared/duration.js';
 import { ErrorType } from '../shared/errors.js';
+import { explainFailure } from '../shared/failures.js';
 import {
   describeIssues,
   JourneyInputSchema,
@@ -132,7 +132,7 @@ export async function identityJourney(rawInput: JourneyInput): Promise<JourneyOu
     };
   } catch (err) {
     const outcome = isCancellation(err) ? 'cancelled' : 'failed';
-    journey.failed(outcome, failureReason(err));
+    journey.failed(outcome, outcome === 'cancelled' ? 'cancelled' : explainFailure(err).reason);
     journeyMetrics.finished(input.flowId, outcome, 'none');
     throw err;
   }
@@ -196,10 +196,4 @@ function validateProvidedFiles(
   }
   const late = ids.filter((id) => submitted.has(id));
   if (late.length > 0) throw new Error(`step(s) ${late.join(', ')} were already submitted; files can no longer change`);
-}
-
-function failureReason(err: unknown): string {
-  if (err instanceof CancelledFailure) return 'cancelled';
-  if (err instanceof ActivityFailure && err.cause) return err.cause.message;
-  return err instanceof Error ? err.message : String(err);
 }
