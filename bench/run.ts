@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -8,14 +7,15 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { format, resolveConfig } from 'prettier';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, Runtime } from '@temporalio/worker';
+import { Runtime } from '@temporalio/worker';
 import { createJourneyClient } from '../client/journey-client.js';
 import { readMappingFile } from '../client/mapping-file.js';
 import { startDevServer } from '../dev/dev-server.js';
+import { freePort } from '../dev/free-port.js';
 import { createIdwiseClient, loadIdwiseConfig } from '../idwise/index.js';
 import { startSandbox, type Counters, type RunningSandbox } from '../sandbox/index.js';
 import { journeyWorkflowId } from '../shared/journey.js';
-import { webpackConfigHook, workflowsPath } from '../worker/bundle.js';
+import { writeWorkflowBundle } from '../worker/bundle.js';
 import { runBaselineJourney } from './baseline.js';
 import {
   checkTargets,
@@ -77,16 +77,6 @@ function positiveInt(name: string, raw: string, min = 1): number {
 }
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
 
 interface JourneyRun {
   ok: boolean;
@@ -276,7 +266,8 @@ async function main(): Promise<number> {
 
   // The bench process's own SDK runtime (the test environment's connection): quiet but for errors.
   const noop = () => undefined;
-  Runtime.install({ logger: { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: (m) => say(m) } });
+  const quietLogger = { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: (m: string) => say(m) };
+  Runtime.install({ logger: quietLogger });
 
   const cleanups: (() => Promise<unknown>)[] = [];
   const clientCalls = new AbortController();
@@ -319,16 +310,11 @@ async function main(): Promise<number> {
         cleanups.push(async () => clientCalls.abort());
         return env;
       }),
-      bundleWorkflowCode({
-        workflowsPath,
-        webpackConfigHook,
-        logger: { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: (m) => say(m) },
-      }).then(({ code }) => {
+      (async () => {
         const dir = mkdtempSync(join(tmpdir(), 'idwise-bench-'));
         cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
-        writeFileSync(join(dir, 'workflow-bundle.js'), code);
-        return join(dir, 'workflow-bundle.js');
-      }),
+        return writeWorkflowBundle(join(dir, 'workflow-bundle.js'), quietLogger);
+      })(),
     ]);
     if (devServer.status === 'rejected') throw devServer.reason;
     if (bundle.status === 'rejected') throw bundle.reason;

@@ -30,12 +30,9 @@ COPY . .
 # workflows takes ~7 s of CPU and peaks near 280 MB RSS (measured on a dev machine), which every replica
 # would otherwise pay on every start, and all replicas now run byte-identical workflow code.
 # worker/worker.ts loads the file named by IDWISE_WORKFLOW_BUNDLE; unset it to bundle from source at start.
-RUN mkdir -p dist && node --import tsx --input-type=module -e " \
-  import { writeFileSync } from 'node:fs'; \
-  import { bundleWorkflowCode } from '@temporalio/worker'; \
-  import { workflowsPath, webpackConfigHook } from './worker/bundle.js'; \
-  const { code } = await bundleWorkflowCode({ workflowsPath, webpackConfigHook }); \
-  writeFileSync('dist/workflow-bundle.js', code);"
+RUN node --import tsx --input-type=module -e " \
+  import { writeWorkflowBundle } from './worker/bundle.js'; \
+  await writeWorkflowBundle('dist/workflow-bundle.js');"
 ENV IDWISE_WORKFLOW_BUNDLE=/app/dist/workflow-bundle.js
 
 # Prometheus scrape endpoint of the worker when IDWISE_METRICS_BIND=0.0.0.0:9464 (compose sets it).

@@ -1,6 +1,7 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { BundleOptions } from '@temporalio/worker';
+import { bundleWorkflowCode, type BundleOptions } from '@temporalio/worker';
 
 // Sources run as TypeScript (tsx, jest) and as compiled JavaScript (dist/); the workflow entry point is
 // whichever of the two sits next to this file.
@@ -14,3 +15,14 @@ export const webpackConfigHook: NonNullable<BundleOptions['webpackConfigHook']> 
   ...config,
   resolve: { ...config.resolve, extensionAlias: { '.js': ['.ts', '.js'] } },
 });
+
+/**
+ * Bundles the workflows once into `codePath`, for workers started with IDWISE_WORKFLOW_BUNDLE (the Docker
+ * image, the test run, the benchmark) instead of bundling at every start.
+ */
+export async function writeWorkflowBundle(codePath: string, logger?: BundleOptions['logger']): Promise<string> {
+  const { code } = await bundleWorkflowCode({ workflowsPath, webpackConfigHook, ...(logger ? { logger } : {}) });
+  mkdirSync(dirname(codePath), { recursive: true });
+  writeFileSync(codePath, code);
+  return codePath;
+}

@@ -1,11 +1,10 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startDevServer } from '../../dev/dev-server.js';
 import { freePort } from '../../dev/free-port.js';
-import { webpackConfigHook, workflowsPath } from '../../worker/bundle.js';
+import { writeWorkflowBundle } from '../../worker/bundle.js';
 
 const noop = () => undefined;
 const quietLogger = { trace: noop, debug: noop, info: noop, warn: console.warn, error: console.error, log: noop };
@@ -19,9 +18,7 @@ export async function startTemporalForTests(): Promise<TestWorkflowEnvironment> 
   const env = await startDevServer({ ui: true, uiPort });
   process.env.TEMPORAL_TEST_ADDRESS = env.address;
   process.env.TEMPORAL_TEST_UI_URL = `http://127.0.0.1:${uiPort}`;
-  const { code } = await bundleWorkflowCode({ workflowsPath, webpackConfigHook, logger: quietLogger });
   const codePath = join(mkdtempSync(join(tmpdir(), 'idwise-bundle-')), 'workflow-bundle.js');
-  writeFileSync(codePath, code);
-  process.env.TEMPORAL_TEST_WORKFLOW_BUNDLE = codePath;
+  process.env.TEMPORAL_TEST_WORKFLOW_BUNDLE = await writeWorkflowBundle(codePath, quietLogger);
   return env;
 }
