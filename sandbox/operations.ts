@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { REFERENCE_NO_PATTERN } from '../shared/journey.js';
 import { formatIssues } from './config.js';
 import { journeyIdFromQuery, ok, requireJourney, type ApiAnswer, type ApiContext } from './context.js';
 import { ApiError, tooManyRequests, validationError } from './errors.js';
@@ -9,17 +10,16 @@ import { journeySummary, stepSummaries } from './summary.js';
 
 // Start, complete, summary and result (process-journey-step lives in process-step.ts).
 
-/** IDWise's documented reference_no alphabet; surrounding spaces are trimmed (idwise-api.md §3). */
-const REFERENCE_NO = /^[A-Za-z0-9\-_/\\,.+@]+$/;
 const JSON_LIMIT = 64 * 1024;
 
+// reference_no: IDWise's documented alphabet (idwise-api.md §3), the same one the client checks before sending.
 const StartBody = z.object({
   flow_id: z.string({ error: 'flow_id is required' }).trim().min(1, 'flow_id is required'),
   reference_no: z
     .string({ error: 'reference_no is required' })
     .trim()
     .min(1, 'reference_no is required')
-    .regex(REFERENCE_NO, 'reference_no may contain only A-Z a-z 0-9 and - _ / \\ , . + @'),
+    .regex(REFERENCE_NO_PATTERN, 'reference_no may contain only A-Z a-z 0-9 and - _ / \\ , . + @'),
   applicant_details: z
     .object({
       full_name: z.string({ error: 'full_name is required in applicant_details' }).trim().min(1),
