@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { dirname, extname, isAbsolute, resolve } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
@@ -139,6 +139,18 @@ export function createManifestActivities({ sealApplicantDetails }: ManifestDeps 
     }
   }
 
+  // The batch reads one page per run, so a large manifest would be read and parsed once per page. The last
+  // one parsed is kept while its size and mtime stay the same; an edited manifest is read again.
+  let cache: { key: string; rows: unknown[] } | null = null;
+  async function cachedRows(path: string): Promise<unknown[]> {
+    const info = await stat(path).catch(() => null);
+    const key = info ? `${path}:${info.size}:${info.mtimeMs}` : null;
+    if (key && cache?.key === key) return cache.rows;
+    const rows = await readRows(path);
+    cache = key ? { key, rows } : null;
+    return rows;
+  }
+
   return {
     async readManifestPage({
       manifest,
@@ -149,7 +161,7 @@ export function createManifestActivities({ sealApplicantDetails }: ManifestDeps 
       offset: number;
       limit: number;
     }): Promise<ManifestPage> {
-      const rows = await readRows(manifest);
+      const rows = await cachedRows(manifest);
       const mappings = new Map<string, unknown>();
       const entries: BatchEntry[] = [];
       for (const [i, raw] of rows.slice(offset, offset + limit).entries()) {
