@@ -221,6 +221,7 @@ export function createIdwiseClient(config: IdwiseConfig): IdwiseApi {
           if (!ref) continue;
           const image = await openImage(ref, {
             maxBytes: config.maxImageBytes,
+            sources: config.imageSources,
             stepId,
             field,
             timeoutMs: config.uploadTimeoutMs,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ImageHostsSchema, ImageRootsSchema, type ImageSources } from './image-sources.js';
 import { buildRouteTable, RouteOverridesSchema, type RouteTable } from './routes.js';
 
 // Read once by the entrypoints and injected into createIdwiseClient; nothing in idwise/ reads process.env.
@@ -25,6 +26,8 @@ export interface IdwiseConfig {
   uploadTimeoutMs: number;
   /** Images above this are refused before upload (IDWise's SDKs stop at 6 MB, idwise-api.md §9). */
   maxImageBytes: number;
+  /** IDWISE_IMAGE_ROOTS / IDWISE_IMAGE_HOSTS: where images may come from (nothing when neither is set). */
+  imageSources: ImageSources;
   routes: RouteTable;
 }
 
@@ -106,6 +109,8 @@ const EnvSchema = z.object({
       .default(6_291_456),
   ),
   IDWISE_ROUTES: optional(RoutesJsonSchema.pipe(RouteOverridesSchema)),
+  IDWISE_IMAGE_ROOTS: optional(ImageRootsSchema),
+  IDWISE_IMAGE_HOSTS: optional(ImageHostsSchema),
 });
 
 /** Validates the IDWISE_* variables, naming every bad or missing one (and its fix) in a single Error. */
@@ -124,6 +129,7 @@ export function loadIdwiseConfig(env: NodeJS.ProcessEnv | Record<string, string 
     requestTimeoutMs: e.IDWISE_REQUEST_TIMEOUT_MS,
     uploadTimeoutMs: e.IDWISE_UPLOAD_TIMEOUT_MS,
     maxImageBytes: e.IDWISE_MAX_IMAGE_BYTES,
+    imageSources: Object.freeze({ roots: e.IDWISE_IMAGE_ROOTS ?? [], hosts: e.IDWISE_IMAGE_HOSTS ?? [] }),
     routes: buildRouteTable(e.IDWISE_ROUTES),
   });
 }
@@ -140,7 +146,8 @@ export function describeConfig(config: IdwiseConfig): string {
     .join(' ');
   return (
     `IDWise ${config.baseUrl} key ${maskKey(config.apiKey)}, timeouts ${config.requestTimeoutMs}/${config.uploadTimeoutMs} ms, ` +
-    `max image ${config.maxImageBytes} bytes, routes ${routes}`
+    `max image ${config.maxImageBytes} bytes, image roots ${config.imageSources.roots.join(',') || '-'}, ` +
+    `image hosts ${config.imageSources.hosts.map((h) => `${h.host}:${h.port}`).join(',') || '-'}, routes ${routes}`
   );
 }
 

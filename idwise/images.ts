@@ -1,122 +1,99 @@
-import { open, stat, type FileHandle } from 'node:fs/promises';
-import { basename, isAbsolute } from 'node:path';
-import { Readable } from 'node:stream';
-import got, { type Response } from 'got';
-import { isLoopbackHost } from './config.js';
-import { IdwiseError, isIdwiseError } from './errors.js';
+import { basename } from 'node:path';
+import type { Readable } from 'node:stream';
+import { IdwiseError } from './errors.js';
+import { NO_IMAGE_SOURCES, type ImageSources } from './image-sources.js';
+import { checkSize, guard, HEAD_BYTES, NOT_AN_IMAGE, sniff, type Fail, type ImageContentType } from './image-stream.js';
+import { openUrl } from './image-url.js';
+import { FileSourceError, openAllowedFile } from './safe-file.js';
 
 // Images are streamed from where the caller keeps them straight into the upload: never buffered whole,
-// never base64. Everything IDWise would reject (missing, empty, not JPEG/PNG/PDF, too large) is caught here
-// first, as a non-retryable 'invalid-image' error: retrying cannot fix the file.
+// never base64. Only sources allowed by IDWISE_IMAGE_ROOTS / IDWISE_IMAGE_HOSTS are opened. Everything
+// IDWise would reject (missing, empty, not JPEG/PNG/PDF, too large) is caught here first, as a
+// non-retryable 'invalid-image' error: retrying cannot fix the file. An image host that fails for now
+// (5xx, reset, timeout) is a retryable 'network' error.
 
 export interface OpenImageOptions {
   maxBytes: number;
   stepId: string;
   field: 'image' | 'image2';
+  /** Where images may come from; nothing is allowed when absent. */
+  sources?: ImageSources;
   signal?: AbortSignal;
   /** Whole-download limit for URLs; the download runs for as long as the upload it feeds. */
   timeoutMs?: number;
+  /** Pre-flight: fetch only the first bytes of a URL (the caller then destroys the stream). */
+  probe?: boolean;
+  /** Starts every message; the upload's by default. */
+  context?: string;
 }
 
 export interface OpenedImage {
   stream: Readable;
   /** Known for files and for URLs that send Content-Length; null means the upload is chunked. */
   size: number | null;
-  contentType: 'image/jpeg' | 'image/png' | 'application/pdf';
+  contentType: ImageContentType;
   filename: string;
 }
 
-const FORMATS = [
-  { contentType: 'image/jpeg', magic: Buffer.from([0xff, 0xd8, 0xff]) },
-  { contentType: 'image/png', magic: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]) },
-  { contentType: 'application/pdf', magic: Buffer.from('%PDF', 'latin1') },
-] as const;
-const HEAD_BYTES = 8;
-
-function sniff(head: Buffer): OpenedImage['contentType'] | null {
-  return FORMATS.find((f) => head.subarray(0, f.magic.length).equals(f.magic))?.contentType ?? null;
-}
-
-// A separate instance without IDWise's Authorization header: image hosts must never see the credentials.
-const imageFetcher = got.extend({
-  retry: { limit: 0 },
-  throwHttpErrors: false,
-  maxRedirects: 5,
-  hooks: {
-    beforeRedirect: [
-      (options) => {
-        const url = options.url instanceof URL ? options.url : new URL(String(options.url));
-        if (!isAllowedImageUrl(url)) throw new Error(`redirected to a disallowed URL ${describeUrl(url)}`);
-      },
-    ],
-  },
-});
-
-function isAllowedImageUrl(url: URL): boolean {
-  return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
-}
-
-function safeDecode(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
-  }
-}
-
-/** Origin and path only: query strings of pre-signed URLs are credentials. */
-function describeUrl(url: URL): string {
-  return `${url.origin}${url.pathname}`;
-}
+export const isImageUrl = (ref: string) => /^[a-z][a-z0-9+.-]*:\/\//i.test(ref);
 
 export async function openImage(ref: string, opts: OpenImageOptions): Promise<OpenedImage> {
-  const isUrl = /^https?:\/\//i.test(ref);
+  const isUrl = isImageUrl(ref);
+  const sources = opts.sources ?? NO_IMAGE_SOURCES;
+  const where = `${opts.context ?? 'IDWise process-journey-step not sent'}: step ${opts.stepId} ${opts.field}`;
   let label = isUrl ? ref.replace(/[?#].*$/s, '') : basename(ref);
-  const fail = (problem: string, cause?: unknown) =>
-    new IdwiseError(`IDWise process-journey-step not sent: step ${opts.stepId} ${opts.field} "${label}" ${problem}`, {
-      kind: 'invalid-image',
+  const error = (message: string, kind: 'invalid-image' | 'network', file: string | null, cause?: unknown) =>
+    new IdwiseError(message, {
+      kind,
       operation: 'process-journey-step',
-      retryable: false,
+      retryable: kind === 'network',
       stepId: opts.stepId,
-      file: label,
+      file,
       cause,
     });
+  const fail: Fail = (problem, cause) => error(`${where} "${label}" ${problem}`, 'invalid-image', label, cause);
+  // Refusals name neither the file nor the URL: whether something exists outside the allowed sources is secret.
+  const refuse = (reason: string) => error(`${where}: ${reason}`, 'invalid-image', null);
   if (isUrl) {
     let url: URL;
     try {
       url = new URL(ref);
-    } catch (err) {
-      throw fail('is not a valid URL', err);
+    } catch {
+      throw refuse('is not a valid URL');
     }
-    label = describeUrl(url);
-    if (!isAllowedImageUrl(url)) throw fail('must use https:// (plain http only for localhost)');
-    return openUrl(url, opts, fail);
+    label = `${url.origin}${url.pathname}`; // never the query string: pre-signed URLs carry credentials there
+    const transient = (problem: string, cause?: unknown) =>
+      error(`${where} "${label}" ${problem}`, 'network', label, cause);
+    return openUrl(url, sources, { ...opts, field: opts.field }, { fail, refuse, transient });
   }
-  if (!isAbsolute(ref)) throw fail('must be an absolute file path or an https:// URL');
-  return openFile(ref, opts, fail);
+  return openFile(ref, sources, opts, fail, refuse);
 }
 
-type Fail = (problem: string, cause?: unknown) => IdwiseError;
-
-async function openFile(path: string, opts: OpenImageOptions, fail: Fail): Promise<OpenedImage> {
+async function openFile(
+  path: string,
+  sources: ImageSources,
+  opts: OpenImageOptions,
+  fail: Fail,
+  refuse: (reason: string) => IdwiseError,
+): Promise<OpenedImage> {
   opts.signal?.throwIfAborted();
-  // stat before open: opening a FIFO or device would block or read forever.
-  // fs messages repeat the full path (which may name the applicant), so only the code is kept, no cause.
-  const info = await stat(path).catch((err: NodeJS.ErrnoException) => {
-    throw fail(err.code === 'ENOENT' ? 'does not exist' : `cannot be read (${err.code ?? 'unknown error'})`);
-  });
-  if (!info.isFile()) throw fail('is not a regular file');
-  let handle: FileHandle | undefined;
+  let opened;
   try {
-    handle = await open(path, 'r').catch((err: NodeJS.ErrnoException) => {
-      throw fail(`cannot be opened (${err.code ?? 'unknown error'})`);
-    });
-    const { size } = await handle.stat();
+    opened = await openAllowedFile(path, sources);
+  } catch (err) {
+    if (!(err instanceof FileSourceError)) throw err;
+    if (err.problem === 'refused') throw refuse(err.message);
+    if (err.problem === 'relative') throw refuse('must be an absolute file path or an https:// URL');
+    throw fail(err.message);
+  }
+  let handle: typeof opened.handle | undefined = opened.handle;
+  try {
+    const { size } = opened;
     checkSize(size, opts.maxBytes, fail);
     const head = Buffer.alloc(HEAD_BYTES);
     const { bytesRead } = await handle.read(head, 0, HEAD_BYTES, 0);
     const contentType = sniff(head.subarray(0, bytesRead));
-    if (!contentType) throw fail('is not a JPEG, PNG or PDF (its first bytes match none of them)');
+    if (!contentType) throw fail(NOT_AN_IMAGE);
     // `end` pins the upload to the size announced in Content-Length even if the file grows meanwhile.
     const source = handle.createReadStream({ start: 0, end: size - 1, autoClose: true });
     handle = undefined;
@@ -124,86 +101,4 @@ async function openFile(path: string, opts: OpenImageOptions, fail: Fail): Promi
   } finally {
     await handle?.close();
   }
-}
-
-function checkSize(size: number, maxBytes: number, fail: Fail): void {
-  if (size === 0) throw fail('is empty');
-  if (size > maxBytes) throw fail(`is ${size} bytes, above the ${maxBytes}-byte limit`);
-}
-
-async function openUrl(url: URL, opts: OpenImageOptions, fail: Fail): Promise<OpenedImage> {
-  const source = imageFetcher.stream(url, {
-    timeout: { request: opts.timeoutMs ?? 120_000 },
-    ...(opts.signal ? { signal: opts.signal } : {}),
-  });
-  try {
-    const response = await new Promise<Response>((resolve, reject) => {
-      source.once('response', resolve);
-      source.once('error', reject);
-    });
-    if (response.statusCode < 200 || response.statusCode > 299)
-      throw fail(`could not be downloaded: HTTP ${response.statusCode}`);
-    // With a Content-Encoding, got decompresses and Content-Length no longer counts the bytes we send.
-    const encoded = (response.headers['content-encoding'] ?? 'identity') !== 'identity';
-    const announced = Number(response.headers['content-length']);
-    const size = !encoded && Number.isSafeInteger(announced) && announced >= 0 ? announced : null;
-    if (size !== null) checkSize(size, opts.maxBytes, fail);
-    const iterator = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-    let head = Buffer.alloc(0);
-    while (head.length < HEAD_BYTES) {
-      const next = await iterator.next();
-      if (next.done) break;
-      head = Buffer.concat([head, next.value]);
-    }
-    if (head.length === 0) throw fail('is empty');
-    if (!sniff(head)) throw fail('is not a JPEG, PNG or PDF (its first bytes match none of them)');
-    const rest = { [Symbol.asyncIterator]: () => iterator };
-    const filename = safeDecode(url.pathname.split('/').pop() ?? '') || opts.field;
-    const contentType = sniff(head)!;
-    return { stream: guard(rest, head, size, opts, fail, () => source.destroy()), size, contentType, filename };
-  } catch (err) {
-    source.destroy();
-    if (isIdwiseError(err) || opts.signal?.aborted) throw err;
-    throw fail(`could not be downloaded (${(err as Error).message})`, err);
-  }
-}
-
-/**
- * Passes the bytes through, counting them: more than the limit (a URL without Content-Length) or a length
- * other than the announced one fails the upload as invalid-image instead of sending a corrupt body.
- */
-function guard(
-  source: AsyncIterable<Buffer> & { destroy?: () => void },
-  head: Buffer | null,
-  expected: number | null,
-  opts: OpenImageOptions,
-  fail: Fail,
-  cleanup: () => void = () => source.destroy?.(),
-): Readable {
-  async function* pass() {
-    let sent = 0;
-    try {
-      if (head) {
-        sent += head.length;
-        if (sent > opts.maxBytes) throw fail(`is larger than the ${opts.maxBytes}-byte limit`);
-        yield head;
-      }
-      for await (const chunk of source) {
-        sent += chunk.length;
-        if (sent > opts.maxBytes) throw fail(`is larger than the ${opts.maxBytes}-byte limit`);
-        yield chunk;
-      }
-      if (expected !== null && sent !== expected)
-        throw fail(`changed size while uploading (${expected} → ${sent} bytes)`);
-    } catch (err) {
-      if (isIdwiseError(err) || opts.signal?.aborted) throw err;
-      // The code alone: fs messages can repeat the full path, which may name the applicant.
-      throw fail(`could not be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-    } finally {
-      cleanup();
-    }
-  }
-  const stream = Readable.from(pass(), { objectMode: false });
-  stream.once('close', cleanup);
-  return stream;
 }

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -11,10 +11,14 @@ import { fileURLToPath } from 'node:url';
 import { inspect, promisify } from 'node:util';
 import {
   createIdwiseClient,
+  guardedLookup,
   isIdwiseError,
+  isInternalAddress,
   loadIdwiseConfig,
   openImage,
+  parseHostEntry,
   type IdwiseError,
+  type ImageSources,
   type OpenImageOptions,
 } from '../idwise/index.js';
 
@@ -23,8 +27,10 @@ import {
 
 const repoRoot = resolve(fileURLToPath(import.meta.url), '../..');
 const samples = join(repoRoot, 'samples/images');
-const opts: OpenImageOptions = { maxBytes: 6_291_456, stepId: '0', field: 'image' };
+let opts: OpenImageOptions;
+const sources: { roots: string[]; hosts: ImageSources['hosts'][number][] } = { roots: [], hosts: [] };
 const SECRET = 'images-test-secret-value';
+const basenameOf = (p: string) => p.split('/').pop()!;
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -53,13 +59,23 @@ function listen(
 }
 
 let dir: string;
+let outside: string;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'idwise-images-'));
+  outside = await mkdtemp(join(tmpdir(), 'idwise-outside-'));
   await writeFile(join(dir, 'empty.jpg'), Buffer.alloc(0));
   await writeFile(join(dir, 'notes.jpg'), 'this is text, not a JPEG');
   await mkdir(join(dir, 'folder.jpg'));
+  await writeFile(join(outside, 'secret.jpg'), await readFile(join(samples, 'selfie.jpg')));
+  await symlink(join(outside, 'secret.jpg'), join(dir, 'link-out.jpg'));
+  await symlink(outside, join(dir, 'dir-out'));
+  sources.roots.push(await realpath(samples), await realpath(dir));
+  opts = { maxBytes: 6_291_456, stepId: '0', field: 'image', sources };
 });
-afterAll(() => rm(dir, { recursive: true, force: true }));
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+  await rm(outside, { recursive: true, force: true });
+});
 
 describe('openImage from a local file', () => {
   it.each([
@@ -79,7 +95,6 @@ describe('openImage from a local file', () => {
     ['an empty file', () => join(dir, 'empty.jpg'), /"empty\.jpg" is empty/],
     ['a file that is not JPEG, PNG or PDF', () => join(dir, 'notes.jpg'), /"notes\.jpg" is not a JPEG, PNG or PDF/],
     ['a directory', () => join(dir, 'folder.jpg'), /"folder\.jpg" is not a regular file/],
-    ['a relative path', () => 'samples/images/selfie.jpg', /must be an absolute file path/],
   ])('rejects %s as a non-retryable invalid-image error', async (_, path, message) => {
     const err = await imageError(openImage(path(), { ...opts, stepId: '20', field: 'image2' }));
     expect(err).toMatchObject({ kind: 'invalid-image', retryable: false, status: null, stepId: '20' });
@@ -87,6 +102,32 @@ describe('openImage from a local file', () => {
     expect(err.message).toMatch(message);
     // File name only: directories can name the applicant.
     expect(err.message).not.toContain(dir);
+  });
+
+  it.each([
+    ['a relative path', () => 'samples/images/selfie.jpg', 'must be an absolute file path or an https:// URL'],
+    ['an existing file outside the roots', () => join(outside, 'secret.jpg'), 'not under an allowed image root'],
+    ['a missing file outside the roots', () => join(outside, 'nothing.jpg'), 'not under an allowed image root'],
+    ['a symlink out of a root', () => join(dir, 'link-out.jpg'), 'not under an allowed image root'],
+    [
+      'a file in a folder symlinked out of a root',
+      () => join(dir, 'dir-out', 'secret.jpg'),
+      'not under an allowed image root',
+    ],
+    ['a way out with ..', () => join(dir, '..', basenameOf(outside), 'secret.jpg'), 'not under an allowed image root'],
+    ['/etc/passwd', () => '/etc/passwd', 'not under an allowed image root'],
+    ['/dev/zero', () => '/dev/zero', 'not under an allowed image root'],
+  ])('refuses %s without naming it or saying whether it exists', async (_, path, reason) => {
+    const err = await imageError(openImage(path(), { ...opts, stepId: '3', field: 'image2' }));
+    expect(err).toMatchObject({ kind: 'invalid-image', retryable: false, file: null });
+    expect(err.message).toBe(`IDWise process-journey-step not sent: step 3 image2: ${reason}`);
+  });
+
+  it('refuses every file when no roots are configured', async () => {
+    const err = await imageError(
+      openImage(join(samples, 'selfie.jpg'), { ...opts, sources: { roots: [], hosts: [] } }),
+    );
+    expect(err.message).toBe('IDWise process-journey-step not sent: step 0 image: not under an allowed image root');
   });
 
   it('rejects a file above the size limit before reading it', async () => {
@@ -112,8 +153,13 @@ describe('openImage from a URL', () => {
       else if (path === '/chunked.png') res.write(png, () => res.end(png));
       else if (path === '/text.jpg') res.end('<html>not an image</html>');
       else if (path === '/empty.jpg') res.end();
+      else if (path === '/unavailable.jpg') res.writeHead(503).end('try later');
+      else if (path === '/redirect-ok') res.writeHead(302, { location: '/passport.png' }).end();
+      else if (path === '/redirect-away')
+        res.writeHead(302, { location: base.replace('127.0.0.1', 'localhost') + '/passport.png' }).end();
       else res.writeHead(404).end('missing');
     }));
+    sources.hosts.push(parseHostEntry(new URL(base).host)!);
   });
   afterAll(() => new Promise((ok) => server.close(ok)));
 
@@ -150,9 +196,31 @@ describe('openImage from a URL', () => {
     expect(err.message).toMatch(message);
   });
 
-  it('refuses plain http to a non-loopback host without connecting', async () => {
-    const err = await imageError(openImage('http://images.example.com/selfie.jpg', opts));
-    expect(err.message).toMatch(/must use https:\/\//);
+  it('answers a 503 from the image host as a retryable network error', async () => {
+    const err = await imageError(openImage(`${base}/unavailable.jpg`, opts));
+    expect(err).toMatchObject({ kind: 'network', retryable: true });
+    expect(err.message).toMatch(/could not be downloaded: HTTP 503/);
+  });
+
+  it('follows a redirect within the allowed host and refuses one to a host not listed', async () => {
+    const image = await openImage(`${base}/redirect-ok`, opts);
+    expect(image.contentType).toBe('image/png');
+    image.stream.destroy();
+    const err = await imageError(openImage(`${base}/redirect-away`, opts));
+    expect(err.message).toBe('IDWise process-journey-step not sent: step 0 image: host not allowed');
+  });
+
+  it.each([
+    ['a host not listed', 'https://elsewhere.example.com/selfie.jpg'],
+    ['plain http to a host listed for https', 'http://images.example.com/selfie.jpg'],
+    ['a listed loopback host on another port', 'http://127.0.0.1:1/selfie.jpg'],
+    ['a cloud metadata address', 'http://169.254.169.254/latest/meta-data/'],
+    ['a file URL', 'file:///etc/passwd'],
+  ])('refuses %s before connecting', async (_, url) => {
+    const allowed = { ...sources, hosts: [...sources.hosts, parseHostEntry('images.example.com')!] };
+    const err = await imageError(openImage(url, { ...opts, sources: allowed }));
+    expect(err).toMatchObject({ kind: 'invalid-image', retryable: false, file: null });
+    expect(err.message).toBe('IDWise process-journey-step not sent: step 0 image: host not allowed');
   });
 });
 
@@ -188,6 +256,7 @@ describe('processStep upload', () => {
       IDWISE_BASE_URL: base,
       IDWISE_API_KEY: 'images-test-key',
       IDWISE_API_SECRET: SECRET,
+      IDWISE_IMAGE_ROOTS: sources.roots.join(','),
       ...overrides,
     });
 
@@ -254,6 +323,7 @@ describe('processStep upload', () => {
           BASE_URL: base,
           SMALL_IMAGE: join(samples, 'selfie.jpg'),
           BIG_IMAGE: big,
+          IMAGE_ROOTS: sources.roots.join(','),
         },
       },
     );
@@ -284,6 +354,7 @@ const CHILD = `
 const { createIdwiseClient, loadIdwiseConfig } = await import(process.env.IDWISE_MODULE);
 const client = createIdwiseClient(loadIdwiseConfig({
   IDWISE_BASE_URL: process.env.BASE_URL, IDWISE_API_KEY: 'k', IDWISE_API_SECRET: 's',
+  IDWISE_IMAGE_ROOTS: process.env.IMAGE_ROOTS,
 }));
 const step = (image, onProgress) => client.processStep({ journeyId: 'j', stepId: '0', image }, { onProgress });
 for (let i = 0; i < 3; i++) await step(process.env.SMALL_IMAGE, () => gc());
@@ -300,3 +371,43 @@ await step(process.env.BIG_IMAGE, () => {
 });
 console.log(JSON.stringify({ peakLiveExternalGrowth: peakExternal, peakLiveHeapGrowth: peakHeap, rssGrowth: peakRss, progressCalls }));
 `;
+
+describe('connect-time address check (DNS rebinding)', () => {
+  type Answer = { address: string; family: number }[];
+  const resolver =
+    (answer: Answer) => (_host: string, _opts: unknown, cb: (err: NodeJS.ErrnoException | null, a: Answer) => void) =>
+      cb(null, answer);
+  const lookupWith = (hosts: string[], answer: Answer, all: boolean) =>
+    new Promise<unknown>((ok, fail) =>
+      guardedLookup({ roots: [], hosts: hosts.map((h) => parseHostEntry(h)!) }, resolver(answer) as never)(
+        'images.example.com',
+        { all },
+        (err, address) => (err ? fail(err) : ok(address)),
+      ),
+    );
+
+  it.each([
+    ['127.0.0.1', 4],
+    ['10.1.2.3', 4],
+    ['172.20.0.1', 4],
+    ['192.168.1.1', 4],
+    ['169.254.169.254', 4],
+    ['0.0.0.0', 4],
+    ['::1', 6],
+    ['fd00::1', 6],
+    ['fe80::1', 6],
+    ['::ffff:127.0.0.1', 6],
+  ])('refuses a listed name that resolves to %s', async (address, family) => {
+    await expect(lookupWith(['images.example.com'], [{ address, family }], true)).rejects.toMatchObject({
+      message: 'host not allowed',
+      code: 'ERR_IMAGE_HOST_REFUSED',
+    });
+  });
+
+  it('passes public addresses through, in the form asked for', async () => {
+    const answer = [{ address: '93.184.216.34', family: 4 }];
+    await expect(lookupWith(['images.example.com'], answer, true)).resolves.toEqual(answer);
+    await expect(lookupWith(['images.example.com'], answer, false)).resolves.toBe('93.184.216.34');
+    expect(isInternalAddress('8.8.8.8')).toBe(false);
+  });
+});

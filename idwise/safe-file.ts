@@ -1,0 +1,96 @@
+import { constants } from 'node:fs';
+import { lstat, open, readlink, realpath, type FileHandle } from 'node:fs/promises';
+import { isAbsolute, normalize } from 'node:path';
+import { isUnderRoot, ROOT_REFUSED, type ImageSources } from './image-sources.js';
+
+// Opens a file only when it is a regular file under an allowed root, checked on the opened descriptor so
+// that swapping the file (or a folder above it) for a symlink between the check and the open cannot work.
+
+export type FileProblem = 'refused' | 'relative' | 'missing' | 'not-file' | 'unreadable' | 'too-large';
+
+/** `message` is safe to show anywhere: no path, no size, no existence of anything outside the roots. */
+export class FileSourceError extends Error {
+  override readonly name = 'FileSourceError';
+  constructor(
+    readonly problem: FileProblem,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const MESSAGES: Record<FileProblem, string> = {
+  refused: ROOT_REFUSED,
+  relative: 'must be an absolute file path',
+  missing: 'does not exist',
+  'not-file': 'is not a regular file',
+  unreadable: 'cannot be read',
+  'too-large': 'is too large',
+};
+const problem = (p: FileProblem, detail = '') => new FileSourceError(p, MESSAGES[p] + detail);
+
+export interface AllowedFile {
+  handle: FileHandle;
+  size: number;
+}
+
+/**
+ * Resolves `path` with realpath, refuses anything outside the roots, then opens it with O_NOFOLLOW (and
+ * O_NONBLOCK, so a FIFO swapped in cannot block the open) and checks the descriptor: a regular file, the
+ * same inode that was checked and, where /proc exists, still under a root.
+ */
+export async function openAllowedFile(path: string, sources: ImageSources): Promise<AllowedFile> {
+  if (!isAbsolute(path)) throw problem('relative');
+  let real: string;
+  try {
+    real = await realpath(path);
+  } catch (err) {
+    // Only a path that is itself inside a root may be reported as missing; outside, existence is a secret.
+    const inside = isUnderRoot(normalize(path), sources.roots);
+    if (!inside) throw problem('refused');
+    throw (err as NodeJS.ErrnoException).code === 'ENOENT' ? problem('missing') : problem('unreadable');
+  }
+  if (!isUnderRoot(real, sources.roots)) throw problem('refused');
+  const checked = await lstat(real).catch(() => null);
+  if (!checked) throw problem('missing');
+  if (!checked.isFile()) throw problem('not-file');
+  let handle: FileHandle;
+  try {
+    handle = await open(real, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw code === 'ELOOP' ? problem('refused') : problem('unreadable', code ? ` (${code})` : '');
+  }
+  try {
+    const opened = await handle.stat();
+    if (!opened.isFile() || opened.ino !== checked.ino || opened.dev !== checked.dev) throw problem('refused');
+    const fdPath = await readlink(`/proc/self/fd/${handle.fd}`).catch(() => null);
+    if (fdPath !== null && !isUnderRoot(fdPath, sources.roots)) throw problem('refused');
+    return { handle, size: opened.size };
+  } catch (err) {
+    await handle.close();
+    throw err;
+  }
+}
+
+/**
+ * Reads a small text file (manifest, mapping, applicant details) under the roots, refusing it before
+ * reading when it is larger than `maxBytes`; a file that grows meanwhile is cut off at the limit and refused.
+ */
+export async function readAllowedText(path: string, sources: ImageSources, maxBytes: number): Promise<string> {
+  const { handle, size } = await openAllowedFile(path, sources);
+  try {
+    if (size > maxBytes) throw problem('too-large', ` (the limit is ${maxBytes} bytes)`);
+    const buffer = Buffer.alloc(maxBytes + 1);
+    let length = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+      if (length > maxBytes) throw problem('too-large', ` (the limit is ${maxBytes} bytes)`);
+    }
+    return buffer.subarray(0, length).toString('utf8');
+  } finally {
+    await handle.close();
+  }
+}
