@@ -1,9 +1,11 @@
 import { createJourneyActivities, type ActivityDeps } from './journey-activities.js';
 import { createManifestActivities, type ManifestDeps } from './manifest.js';
+import { createPreflightActivities, type PreflightDeps } from './preflight.js';
 
 export type { ActivityDeps } from './journey-activities.js';
+export type { PreflightDeps } from './preflight.js';
 
 /** All activities the worker registers, built around an injected IDWise client. */
-export function createActivities(deps: ActivityDeps & ManifestDeps) {
-  return { ...createJourneyActivities(deps), ...createManifestActivities(deps) };
+export function createActivities(deps: ActivityDeps & ManifestDeps & PreflightDeps) {
+  return { ...createJourneyActivities(deps), ...createManifestActivities(deps), ...createPreflightActivities(deps) };
 }

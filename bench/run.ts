@@ -298,6 +298,7 @@ async function main(): Promise<number> {
       IDWISE_BASE_URL: sandbox.baseUrl,
       IDWISE_API_KEY: sandbox.credentials.key,
       IDWISE_API_SECRET: sandbox.credentials.secret,
+      IDWISE_IMAGE_ROOTS: join(root, 'samples'),
     };
     const steps = await readMappingFile(join(root, 'samples/mappings/sandbox-id-and-selfie.json'));
 

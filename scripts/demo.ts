@@ -8,7 +8,7 @@ import { createJourneyClient } from '../client/journey-client.js';
 import { readMappingFile } from '../client/mapping-file.js';
 import { startDevServer } from '../dev/dev-server.js';
 import { freePort } from '../dev/free-port.js';
-import { createIdwiseClient, describeConfig, loadIdwiseConfig } from '../idwise/index.js';
+import { createIdwiseClient, describeConfig, IMAGE_SOURCES_HELP, loadIdwiseConfig } from '../idwise/index.js';
 import { parsePiiKey } from '../pii/sealed-applicant-details.js';
 import { startSandbox, type RunningSandbox } from '../sandbox/index.js';
 import { journeyWorkflowId, type StepMapping } from '../shared/journey.js';
@@ -44,6 +44,8 @@ async function idwiseTarget(
           'IDWISE_API_SECRET and IDWISE_FLOW_ID to use the sandbox',
       );
     }
+    if (!env.IDWISE_IMAGE_ROOTS && !env.IDWISE_IMAGE_HOSTS)
+      throw new Error(`for the real IDWise, ${IMAGE_SOURCES_HELP}`);
     const steps = await readMappingFile(env.IDWISE_DEMO_MAPPING!);
     return {
       env,
@@ -60,6 +62,7 @@ async function idwiseTarget(
       IDWISE_BASE_URL: sandbox.baseUrl,
       IDWISE_API_KEY: sandbox.credentials.key,
       IDWISE_API_SECRET: sandbox.credentials.secret,
+      IDWISE_IMAGE_ROOTS: join(root, 'samples'),
     },
     journeys: [
       { label: 'passing', referenceNo: `pass-demo-${runId}`, flowId: 'sandbox-id-and-selfie', steps: idAndSelfie },
@@ -99,6 +102,8 @@ async function main(): Promise<void> {
       namespace: 'default',
       taskQueue,
       idwise: createIdwiseClient(idwiseConfig),
+      imageSources: idwiseConfig.imageSources,
+      maxImageBytes: idwiseConfig.maxImageBytes,
       piiKey: process.env.IDWISE_PII_KEY ? parsePiiKey(process.env.IDWISE_PII_KEY) : null,
     });
     const workerRun = worker.run();

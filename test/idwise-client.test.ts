@@ -36,6 +36,7 @@ function clientWith(env: Record<string, string> = {}): IdwiseApi {
       IDWISE_API_KEY: sandbox.credentials.key,
       IDWISE_API_SECRET: sandbox.credentials.secret,
       IDWISE_REQUEST_TIMEOUT_MS: '5000',
+      IDWISE_IMAGE_ROOTS: samples,
       ...env,
     }),
   );

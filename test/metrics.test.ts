@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { freePort } from '../dev/free-port.js';
-import { createJourneyEnv, FLOW_ID_SELFIE, images, type JourneyEnv } from './helpers/journey-env.js';
+import { createJourneyEnv, FLOW_ID_SELFIE, images, TEST_IMAGE_ROOTS, type JourneyEnv } from './helpers/journey-env.js';
 import { startWorkerProcess } from './helpers/processes.js';
 
 // The worker's Prometheus endpoint, scraped before and after a journey. The SDK runtime is one per
@@ -33,6 +33,7 @@ describe('worker metrics', () => {
       IDWISE_BASE_URL: env.sandbox.baseUrl,
       IDWISE_API_KEY: env.sandbox.credentials.key,
       IDWISE_API_SECRET: env.sandbox.credentials.secret,
+      IDWISE_IMAGE_ROOTS: TEST_IMAGE_ROOTS,
       IDWISE_WORKFLOW_BUNDLE: process.env.TEMPORAL_TEST_WORKFLOW_BUNDLE!,
       IDWISE_METRICS_BIND: `127.0.0.1:${port}`,
     });

@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createJourneyEnv, FLOW_ID_SELFIE, images, type JourneyEnv } from './helpers/journey-env.js';
+import { createJourneyEnv, FLOW_ID_SELFIE, images, TEST_IMAGE_ROOTS, type JourneyEnv } from './helpers/journey-env.js';
 import { startWorkerProcess } from './helpers/processes.js';
 
 // The promise of the project: a worker that dies mid-journey loses nothing. A real worker process is
@@ -25,6 +25,7 @@ describe('worker killed with SIGKILL mid-journey', () => {
     IDWISE_BASE_URL: env.sandbox.baseUrl,
     IDWISE_API_KEY: env.sandbox.credentials.key,
     IDWISE_API_SECRET: env.sandbox.credentials.secret,
+    IDWISE_IMAGE_ROOTS: TEST_IMAGE_ROOTS,
     IDWISE_WORKFLOW_BUNDLE: process.env.TEMPORAL_TEST_WORKFLOW_BUNDLE!,
   });
 

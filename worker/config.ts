@@ -1,7 +1,7 @@
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import type { ClientConnectConfig } from '@temporalio/envconfig/lib/types.js';
 import { z } from 'zod';
-import { loadIdwiseConfig, type IdwiseConfig } from '../idwise/index.js';
+import { IMAGE_SOURCES_HELP, loadIdwiseConfig, type IdwiseConfig } from '../idwise/index.js';
 import { parsePiiKey } from '../pii/sealed-applicant-details.js';
 import { DEFAULT_TASK_QUEUE } from '../shared/journey.js';
 
@@ -45,6 +45,9 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
   const parsed = WorkerEnvSchema.safeParse(env);
   if (!parsed.success) problems.push(...parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   const idwise = attempt(() => loadIdwiseConfig(env));
+  // Without either, every image and manifest would be refused: say so at start, not per journey.
+  if (!env.IDWISE_IMAGE_ROOTS?.trim() && !env.IDWISE_IMAGE_HOSTS?.trim())
+    problems.push(`IDWISE_IMAGE_ROOTS and IDWISE_IMAGE_HOSTS are both unset: ${IMAGE_SOURCES_HELP}`);
   const piiKey =
     parsed.success && parsed.data.IDWISE_PII_KEY ? attempt(() => parsePiiKey(parsed.data.IDWISE_PII_KEY)) : null;
   const temporal = attempt(() => loadClientConnectConfig({ overrideEnvVars: definedOnly(env) }));

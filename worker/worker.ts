@@ -1,7 +1,7 @@
 import type { Duration } from '@temporalio/common';
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
-import { createIdwiseClient, type IdwiseApi } from '../idwise/index.js';
+import { createIdwiseClient, type IdwiseApi, type ImageSources } from '../idwise/index.js';
 import { openApplicantDetails, sealApplicantDetails, type ApplicantDetails } from '../pii/sealed-applicant-details.js';
 import { webpackConfigHook, workflowsPath } from './bundle.js';
 import type { WorkerConfig } from './config.js';
@@ -11,6 +11,10 @@ export interface JourneyWorkerOptions {
   namespace: string;
   taskQueue: string;
   idwise: IdwiseApi;
+  /** Where pre-flight checks and batch manifests may read from (IDWISE_IMAGE_ROOTS/HOSTS); nothing when absent. */
+  imageSources?: ImageSources;
+  /** IDWISE_MAX_IMAGE_BYTES, for the pre-flight checks. */
+  maxImageBytes?: number;
   piiKey?: Buffer | null;
   /** A prebuilt bundle (tests, production); otherwise workflows are bundled at start. */
   workflowBundlePath?: string;
@@ -24,6 +28,8 @@ export function createJourneyWorker(opts: JourneyWorkerOptions): Promise<Worker>
   const { piiKey } = opts;
   const activities = createActivities({
     idwise: opts.idwise,
+    ...(opts.imageSources ? { imageSources: opts.imageSources } : {}),
+    ...(opts.maxImageBytes ? { maxImageBytes: opts.maxImageBytes } : {}),
     ...(piiKey
       ? {
           openApplicantDetails: (sealed: string) => openApplicantDetails(sealed, piiKey),
@@ -57,6 +63,8 @@ export function workerOptionsFromConfig(config: WorkerConfig, connection: Native
     namespace: config.namespace,
     taskQueue: config.taskQueue,
     idwise: createIdwiseClient(config.idwise),
+    imageSources: config.idwise.imageSources,
+    maxImageBytes: config.idwise.maxImageBytes,
     piiKey: config.piiKey,
     maxIdwiseCallsPerSecond: config.maxIdwiseCallsPerSecond,
     // Long enough for an upload in flight to land; a deploy then never cuts one off halfway.

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
@@ -45,20 +46,25 @@ function quietRuntime(): void {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
 }
 
-export async function createJourneyEnv(opts: { sandboxSwitches?: Partial<SandboxSwitches> } = {}): Promise<JourneyEnv> {
+/** The samples and the temp folder (where tests write their files): IDWISE_IMAGE_ROOTS of test workers. */
+export const TEST_IMAGE_ROOTS = [join(repoRoot, 'samples'), tmpdir()].join(',');
+
+export async function createJourneyEnv(
+  opts: { sandboxSwitches?: Partial<SandboxSwitches>; imageRoots?: string } = {},
+): Promise<JourneyEnv> {
   const address = process.env.TEMPORAL_TEST_ADDRESS;
   const workflowBundlePath = process.env.TEMPORAL_TEST_WORKFLOW_BUNDLE;
   if (!address || !workflowBundlePath) throw new Error('run tests through jest: globalSetup starts the dev server');
   quietRuntime();
   const sandbox = await startSandbox({ port: 0 });
   sandbox.admin.setSwitches({ processingDelayMs: 200, ...opts.sandboxSwitches });
-  const idwise = createIdwiseClient(
-    loadIdwiseConfig({
-      IDWISE_BASE_URL: sandbox.baseUrl,
-      IDWISE_API_KEY: sandbox.credentials.key,
-      IDWISE_API_SECRET: sandbox.credentials.secret,
-    }),
-  );
+  const idwiseConfig = loadIdwiseConfig({
+    IDWISE_BASE_URL: sandbox.baseUrl,
+    IDWISE_API_KEY: sandbox.credentials.key,
+    IDWISE_API_SECRET: sandbox.credentials.secret,
+    IDWISE_IMAGE_ROOTS: opts.imageRoots ?? TEST_IMAGE_ROOTS,
+  });
+  const idwise = createIdwiseClient(idwiseConfig);
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: 'default' });
   const nativeConnection = await NativeConnection.connect({ address });
@@ -87,6 +93,8 @@ export async function createJourneyEnv(opts: { sandboxSwitches?: Partial<Sandbox
         namespace: 'default',
         taskQueue,
         idwise,
+        imageSources: idwiseConfig.imageSources,
+        maxImageBytes: idwiseConfig.maxImageBytes,
         workflowBundlePath,
       });
       running = worker.run();

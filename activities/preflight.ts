@@ -1,0 +1,54 @@
+import { cancellationSignal } from '@temporalio/activity';
+import { NO_IMAGE_SOURCES, openImage, type ImageSources } from '../idwise/index.js';
+import type { StepMapping } from '../shared/journey.js';
+import { toFailure } from './failures.js';
+
+// Checks every image of a journey's mapping before any IDWise journey exists, with the upload's own rules
+// (allowed source, regular file, JPEG/PNG/PDF, size): a journey that could never finish is never started.
+// URLs are probed with a ranged GET of their first 16 bytes. A refused source, a 4xx, a wrong type or a file
+// too large fails at once (IdwiseInvalidImage, non-retryable); an image host that is down for now (5xx,
+// reset, timeout) fails retryably, so the activity's retry policy tries again.
+
+export interface PreflightDeps {
+  /** IDWISE_IMAGE_ROOTS / IDWISE_IMAGE_HOSTS; everything is refused when absent. */
+  imageSources?: ImageSources;
+  /** IDWISE_MAX_IMAGE_BYTES. */
+  maxImageBytes?: number;
+  /** Limit for one URL probe; default 30 s. */
+  imageProbeTimeoutMs?: number;
+}
+
+export function createPreflightActivities(deps: PreflightDeps = {}) {
+  const sources = deps.imageSources ?? NO_IMAGE_SOURCES;
+  const maxBytes = deps.maxImageBytes ?? 6_291_456;
+  return {
+    /** Returns how many image references were checked (skipped steps have none). */
+    async preflightImages(req: { steps: StepMapping }): Promise<{ checked: number }> {
+      let checked = 0;
+      for (const [stepId, files] of Object.entries(req.steps)) {
+        if ('skip' in files) continue;
+        for (const field of ['image', 'image2'] as const) {
+          const ref = files[field];
+          if (!ref) continue;
+          try {
+            const image = await openImage(ref, {
+              maxBytes,
+              stepId,
+              field,
+              sources,
+              probe: true,
+              context: 'image check failed',
+              timeoutMs: deps.imageProbeTimeoutMs ?? 30_000,
+              signal: cancellationSignal(),
+            });
+            image.stream.destroy();
+          } catch (err) {
+            throw toFailure(err);
+          }
+          checked++;
+        }
+      }
+      return { checked };
+    },
+  };
+}
