@@ -7,6 +7,7 @@ import { one, parse, UsageError, type CliIo, type Command } from './cli-args.js'
 import { connectTemporal } from './connection.js';
 import { BatchFailedError, explainFailure } from './errors.js';
 import { table } from './format.js';
+import { precheckManifest } from './input-file.js';
 
 async function batchClient(io: CliIo): Promise<BatchClient> {
   return createBatchClient({
@@ -63,6 +64,7 @@ async function batchRun(args: string[], io: CliIo): Promise<number> {
     json: { type: 'boolean' },
   });
   const manifest = one(positionals, 'manifest file');
+  await precheckManifest(manifest);
   const batches = await batchClient(io);
   const concurrency = intOption(values.concurrency, 'concurrency');
   const pageSize = intOption(values['page-size'], 'page-size');
@@ -120,6 +122,7 @@ async function schedule(args: string[], io: CliIo): Promise<number> {
       });
       const scheduleId = one(positionals, 'schedule id');
       if (!values.manifest) throw new UsageError('--manifest <file> is required');
+      await precheckManifest(values.manifest);
       if (values.overlap && !OVERLAP_POLICIES.includes(values.overlap as OverlapPolicy)) {
         throw new UsageError(`--overlap must be one of ${OVERLAP_POLICIES.join(', ')}`);
       }

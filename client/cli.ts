@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { isGrpcServiceError } from '@temporalio/client';
 import { parsePiiKey } from '../pii/sealed-applicant-details.js';
@@ -17,6 +16,7 @@ import {
   StepFilesRejectedError,
 } from './errors.js';
 import { formatOutcome, formatProgress, webUiLink } from './format.js';
+import { cliFileSources, InputFileError, readJsonInput, SMALL_FILE_MAX_BYTES } from './input-file.js';
 import { createJourneyClient, type JourneyClient } from './journey-client.js';
 import { MappingFileError, readMappingFile } from './mapping-file.js';
 
@@ -39,12 +39,13 @@ batches and schedules
 environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE (or a TEMPORAL_PROFILE), TEMPORAL_TASK_QUEUE,
 IDWISE_PII_KEY (applicant details), TEMPORAL_UI_URL (links); steps also needs the IDWISE_* settings.`;
 
-async function readJson(path: string, what: string): Promise<unknown> {
-  try {
-    return JSON.parse(await readFile(resolve(path), 'utf8')) as unknown;
-  } catch (err) {
-    throw new UsageError(`${what} ${path} cannot be read as JSON: ${(err as Error).message}`);
-  }
+function readApplicantFile(path: string, io: CliIo): Promise<unknown> {
+  return readJsonInput(resolve(path), {
+    what: 'applicant details file',
+    sources: cliFileSources(io.env),
+    maxBytes: SMALL_FILE_MAX_BYTES,
+    label: path,
+  });
 }
 
 async function journeyClient(io: CliIo): Promise<JourneyClient> {
@@ -76,8 +77,8 @@ const journeyCommands: Record<string, Command> = {
       throw new UsageError(`unexpected argument ${positionals[0]}; start takes --ref and --flow`);
     if (!values.ref) throw new UsageError('--ref <reference_no> is required');
     if (!values.flow) throw new UsageError('--flow <flow_id> is required (the flow id from the IDWise dashboard)');
-    const steps: StepMapping = values.mapping ? await readMappingFile(values.mapping) : {};
-    const applicantDetails = values.applicant ? await readJson(values.applicant, 'applicant details file') : undefined;
+    const steps: StepMapping = values.mapping ? await readMappingFile(values.mapping, cliFileSources(io.env)) : {};
+    const applicantDetails = values.applicant ? await readApplicantFile(values.applicant, io) : undefined;
     const journeys = await journeyClient(io);
     const started = await journeys.startJourney(
       {
@@ -122,7 +123,9 @@ const journeyCommands: Record<string, Command> = {
     const { values, positionals } = parse(args, { mapping: { type: 'string' } });
     const ref = one(positionals, 'reference_no');
     if (!values.mapping) throw new UsageError('--mapping <file.json> is required: { "<step_id>": { "image": "..." } }');
-    const accepted = await (await journeyClient(io)).provideStepFiles(ref, await readMappingFile(values.mapping));
+    const accepted = await (
+      await journeyClient(io)
+    ).provideStepFiles(ref, await readMappingFile(values.mapping, cliFileSources(io.env)));
     io.out(`accepted files for step(s) ${accepted.join(', ')}`);
     return 0;
   },
@@ -138,9 +141,14 @@ const journeyCommands: Record<string, Command> = {
   steps: stepsCommand,
 };
 
-/** Mistakes a user can fix get one line and exit 2; a journey that failed gets exit 1; bugs keep their stack. */
+/** Mistakes a user can fix get one line and exit 2; a journey that failed gets exit 1. */
 function explain(err: unknown): { message: string; code: number } | null {
-  if (err instanceof UsageError || err instanceof JourneyInputError || err instanceof MappingFileError) {
+  if (
+    err instanceof UsageError ||
+    err instanceof JourneyInputError ||
+    err instanceof MappingFileError ||
+    err instanceof InputFileError
+  ) {
     return { message: err.message, code: 2 };
   }
   if (
@@ -159,10 +167,22 @@ function explain(err: unknown): { message: string; code: number } | null {
       code: 1,
     };
   }
-  if (err instanceof Error && /^(IDWISE_|invalid IDWise configuration|IDWise )/.test(err.message)) {
+  // Settings in the environment are the user's to fix, like a flag.
+  if (err instanceof Error && /^(IDWISE_|invalid IDWise configuration)/.test(err.message)) {
+    return { message: err.message.replace(/\n\s*/g, ' '), code: 2 };
+  }
+  if (err instanceof Error && /^IDWise /.test(err.message)) {
     return { message: err.message.replace(/\n\s*/g, ' '), code: 1 };
   }
   return null;
+}
+
+/** A bug: one line, and the stack only when asked for (DEBUG=1). */
+function unexpected(err: unknown, io: CliIo): number {
+  const first = (err instanceof Error ? `${err.name}: ${err.message}` : String(err)).split('\n')[0];
+  if (io.env.DEBUG && io.env.DEBUG !== '0') io.err(`error: ${first}\n${(err as Error).stack ?? ''}`);
+  else io.err(`error: unexpected ${first} (set DEBUG=1 for the stack)`);
+  return 1;
 }
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
@@ -177,8 +197,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return await run(rest, io);
   } catch (err) {
     const known = explain(err);
-    if (!known) throw err;
-    io.err(`error: ${known.message}`);
+    if (!known) return unexpected(err, io);
+    io.err(`error: ${known.message.replace(/\s*\n\s*/g, ' ')}`);
     return known.code;
   }
 }

@@ -1,7 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
+import type { ImageSources } from '../idwise/index.js';
 import { describeIssues, StepMappingSchema, type StepMapping } from '../shared/journey.js';
 import type { FlowStep } from '../shared/progress.js';
+import { ANY_LOCAL_FILE, InputFileError, readJsonInput, SMALL_FILE_MAX_BYTES } from './input-file.js';
 
 // The guide's step-to-file mapping table as a JSON file: { "<step_id>": { "image": "...", "image2": "..." } }.
 // Relative paths are resolved against the file's own folder, so a mapping and its images travel together.
@@ -36,24 +37,21 @@ export class MappingFileError extends Error {
   override readonly name = 'MappingFileError';
 }
 
-/** Reads and validates a mapping file; every problem names the file and the step field. */
-export async function readMappingFile(path: string): Promise<StepMapping> {
+/**
+ * Reads and validates a mapping file (a regular file of at most 1 MB, under `sources`' roots); every problem
+ * names the file (as given) and the step field, never the file's content.
+ */
+export async function readMappingFile(path: string, sources: ImageSources = ANY_LOCAL_FILE): Promise<StepMapping> {
   const file = resolve(path);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new MappingFileError(`mapping file ${file} cannot be read (${code ?? 'error'}); check the path`);
-  }
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = await readJsonInput(file, { what: 'mapping file', sources, maxBytes: SMALL_FILE_MAX_BYTES, label: path });
   } catch (err) {
-    throw new MappingFileError(`mapping file ${file} is not valid JSON: ${(err as Error).message}`);
+    if (err instanceof InputFileError) throw new MappingFileError(err.message);
+    throw err;
   }
   const parsed = StepMappingSchema.safeParse(resolveMappingPaths(json, dirname(file)));
-  if (!parsed.success) throw new MappingFileError(`mapping file ${file}: ${describeIssues(parsed.error)}`);
+  if (!parsed.success) throw new MappingFileError(`mapping file ${path}: ${describeIssues(parsed.error)}`);
   return parsed.data;
 }
 

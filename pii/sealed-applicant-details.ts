@@ -5,11 +5,19 @@ import { z } from 'zod';
 // client seals them with AES-256-GCM and only the activity that calls IDWise opens them. The key lives in
 // the environment of client and worker (IDWISE_PII_KEY), never in history.
 
+/** 1990-02-30 and 1990-13-01 are not dates: the round trip through Date must give the same text back. */
+function isCalendarDate(value: string): boolean {
+  const date = new Date(`${value}T00:00:00Z`);
+  return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === value;
+}
+
 export const ApplicantDetailsSchema = z.strictObject({
   full_name: z.string().trim().min(1, 'full_name is required when applicant details are sent'),
   birth_date: z
     .string()
     .regex(/^\d{4}-\d{2}-\d{2}$/, 'birth_date must be YYYY-MM-DD')
+    .refine(isCalendarDate, 'birth_date must be a real date (YYYY-MM-DD, e.g. 1990-04-30)')
+    .refine((d) => d <= new Date().toISOString().slice(0, 10), 'birth_date must not be in the future')
     .optional(),
   sex: z.enum(['male', 'female']).optional(),
   address: z.string().min(1).optional(),

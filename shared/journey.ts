@@ -39,9 +39,13 @@ export type StepFiles = z.infer<typeof StepFilesSchema>;
 export const StepMappingSchema = z.record(z.string().trim().min(1, 'step id must not be empty'), StepFilesSchema);
 export type StepMapping = z.infer<typeof StepMappingSchema>;
 
+// Zero is refused: a zero deadline or timeout would mean "none" to Temporal, not "at once".
 const DurationSchema = z.union([
-  z.number().int().positive(),
-  z.string().regex(DURATION_PATTERN, 'use a duration such as 2s, 10m or 24h'),
+  z.number().int().positive('must be more than 0 ms, e.g. 600000 or "10m"'),
+  z
+    .string()
+    .regex(DURATION_PATTERN, 'use a duration such as 2s, 10m or 24h')
+    .refine((d) => durationToMs(d) > 0, 'must be longer than zero, e.g. 2s, 10m or 24h'),
 ]);
 
 export const JourneyOptionsSchema = z.strictObject({
