@@ -1,13 +1,20 @@
 import { metricMeter } from '@temporalio/activity';
-import type { IdwiseError } from '../idwise/index.js';
+import { OPERATIONS, type IdwiseError } from '../idwise/index.js';
 
 // Our own metrics from inside activities, exported with the SDK's on the worker's Prometheus endpoint.
-// Labels are low-cardinality on purpose: never a journey id or reference number.
+// Labels are low-cardinality on purpose: never a journey id or reference number, and only values from
+// fixed sets (anything else is counted as `other`).
+
+const KNOWN_OPERATIONS = new Set<string>(Object.values(OPERATIONS));
 
 export function countIdwiseError(err: IdwiseError): void {
   metricMeter
     .createCounter('idwise_api_errors', '1', 'IDWise API calls that failed, by error class and operation')
-    .add(1, { kind: err.kind, operation: err.operation, retryable: String(err.retryable) });
+    .add(1, {
+      kind: err.kind,
+      operation: KNOWN_OPERATIONS.has(err.operation) ? err.operation : 'other',
+      retryable: String(err.retryable),
+    });
 }
 
 export type SummaryPurpose = 'flow-steps' | 'step-check' | 'resubmit-check' | 'complete-check';

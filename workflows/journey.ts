@@ -57,7 +57,7 @@ export async function identityJourney(rawInput: JourneyInput): Promise<JourneyOu
   );
 
   const opts = journeyActivityOptions(input.options);
-  journeyMetrics.started(input.flowId);
+  journeyMetrics.started();
   try {
     const { journeyId, steps: startSteps } = await acts.startJourney.executeWithOptions(
       { ...opts.call, summary: `start journey ${input.referenceNo} on flow ${input.flowId}` },
@@ -121,7 +121,7 @@ export async function identityJourney(rawInput: JourneyInput): Promise<JourneyOu
       { journeyId },
     ]);
     journey.completed(result.decision);
-    journeyMetrics.finished(input.flowId, 'completed', result.decision.final);
+    journeyMetrics.finished('completed', result.decision.final);
     return {
       journeyId,
       referenceNo: input.referenceNo,
@@ -133,7 +133,7 @@ export async function identityJourney(rawInput: JourneyInput): Promise<JourneyOu
   } catch (err) {
     const outcome = isCancellation(err) ? 'cancelled' : 'failed';
     journey.failed(outcome, outcome === 'cancelled' ? 'cancelled' : explainFailure(err).reason);
-    journeyMetrics.finished(input.flowId, outcome, 'none');
+    journeyMetrics.finished(outcome, 'none');
     throw err;
   }
 }
