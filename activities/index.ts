@@ -1,9 +1,15 @@
+import { createEventActivities, type EventActivitiesConfig } from './events.js';
 import { createJourneyActivities, type ActivityDeps } from './journey-activities.js';
 import { createManifestActivities, type ManifestDeps } from './manifest.js';
 
 export type { ActivityDeps } from './journey-activities.js';
+export type { EventActivitiesConfig } from './events.js';
 
 /** All activities the worker registers, built around an injected IDWise client. */
-export function createActivities(deps: ActivityDeps & ManifestDeps) {
-  return { ...createJourneyActivities(deps), ...createManifestActivities(deps) };
+export function createActivities(deps: ActivityDeps & ManifestDeps & { events?: EventActivitiesConfig | null }) {
+  return {
+    ...createJourneyActivities(deps),
+    ...createManifestActivities(deps),
+    ...createEventActivities(deps.events ?? {}),
+  };
 }
