@@ -1,11 +1,20 @@
+import { createEventActivities, type EventActivitiesConfig } from './events.js';
 import { createJourneyActivities, type ActivityDeps } from './journey-activities.js';
 import { createManifestActivities, type ManifestDeps } from './manifest.js';
 import { createPreflightActivities, type PreflightDeps } from './preflight.js';
 
 export type { ActivityDeps } from './journey-activities.js';
 export type { PreflightDeps } from './preflight.js';
+export type { EventActivitiesConfig } from './events.js';
 
 /** All activities the worker registers, built around an injected IDWise client. */
-export function createActivities(deps: ActivityDeps & ManifestDeps & PreflightDeps) {
-  return { ...createJourneyActivities(deps), ...createManifestActivities(deps), ...createPreflightActivities(deps) };
+export function createActivities(
+  deps: ActivityDeps & ManifestDeps & PreflightDeps & { events?: EventActivitiesConfig | null },
+) {
+  return {
+    ...createJourneyActivities(deps),
+    ...createManifestActivities(deps),
+    ...createPreflightActivities(deps),
+    ...createEventActivities(deps.events ?? {}),
+  };
 }

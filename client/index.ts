@@ -3,3 +3,12 @@ export * from './errors.js';
 export * from './journey-client.js';
 export * from './mapping-file.js';
 export { formatOutcome, formatProgress, webUiLink } from './format.js';
+// For the integrator's backend: check a journey event's signature before trusting its body.
+export { JourneyEventSignatureError, verifyJourneyEvent, type VerifyJourneyEventOptions } from '../events/signature.js';
+export {
+  JOURNEY_EVENT_ID_HEADER,
+  JOURNEY_EVENT_SIGNATURE_HEADER,
+  JOURNEY_EVENT_TYPES,
+  type JourneyEvent,
+  type JourneyEventType,
+} from '../shared/journey-events.js';

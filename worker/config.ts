@@ -1,6 +1,7 @@
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import type { ClientConnectConfig } from '@temporalio/envconfig/lib/types.js';
 import { z } from 'zod';
+import { loadEventsConfig, type JourneyEventsConfig } from '../events/config.js';
 import { IMAGE_SOURCES_HELP, loadIdwiseConfig, type IdwiseConfig } from '../idwise/index.js';
 import { parsePiiKey } from '../pii/sealed-applicant-details.js';
 import { DEFAULT_TASK_QUEUE } from '../shared/journey.js';
@@ -15,6 +16,10 @@ export interface WorkerConfig {
   metricsBind: string | null;
   /** Server-side cap on IDWise calls per second across all workers of the task queue. */
   maxIdwiseCallsPerSecond: number | null;
+  /** host:port of the worker's /healthz and /readyz; off when null. */
+  healthBind: string | null;
+  /** Where journey events are POSTed, signed; off when null. */
+  events: JourneyEventsConfig | null;
 }
 
 const blankAsUnset = (v: unknown) => (v === '' ? undefined : v);
@@ -26,6 +31,13 @@ const WorkerEnvSchema = z.object({
     z
       .string()
       .regex(/^[^:]+:\d+$/, 'use host:port, e.g. 0.0.0.0:9464')
+      .optional(),
+  ),
+  IDWISE_WORKER_HEALTH_BIND: z.preprocess(
+    blankAsUnset,
+    z
+      .string()
+      .regex(/^[^:]+:\d+$/, 'use host:port, e.g. 0.0.0.0:9465')
       .optional(),
   ),
   IDWISE_MAX_CALLS_PER_SECOND: z.preprocess(blankAsUnset, z.coerce.number().positive().optional()),
@@ -51,7 +63,8 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
   const piiKey =
     parsed.success && parsed.data.IDWISE_PII_KEY ? attempt(() => parsePiiKey(parsed.data.IDWISE_PII_KEY)) : null;
   const temporal = attempt(() => loadClientConnectConfig({ overrideEnvVars: definedOnly(env) }));
-  if (problems.length > 0 || !parsed.success || !idwise || !temporal || piiKey === undefined) {
+  const events = attempt(() => loadEventsConfig(env));
+  if (problems.length > 0 || !parsed.success || !idwise || !temporal || piiKey === undefined || events === undefined) {
     throw new Error(`invalid worker configuration:\n  - ${problems.join('\n  - ')}`);
   }
   return Object.freeze({
@@ -62,6 +75,8 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     piiKey,
     metricsBind: parsed.data.IDWISE_METRICS_BIND ?? null,
     maxIdwiseCallsPerSecond: parsed.data.IDWISE_MAX_CALLS_PER_SECOND ?? null,
+    healthBind: parsed.data.IDWISE_WORKER_HEALTH_BIND ?? null,
+    events,
   });
 }
 

@@ -1,29 +1,63 @@
-import { NativeConnection } from '@temporalio/worker';
+import { NativeConnection, type Worker } from '@temporalio/worker';
 import { describeConfig } from '../idwise/index.js';
 import { loadWorkerConfig } from './config.js';
+import { connectWithBackoff } from './connect.js';
+import { startHealthServer, temporalReachable } from './health.js';
 import { installRuntime } from './runtime.js';
 import { createJourneyWorker, workerOptionsFromConfig } from './worker.js';
 
 // `npm run worker`. The SDK's runtime already turns SIGINT/SIGTERM into a graceful shutdown:
-// run() resolves once in-flight tasks are done, and the connection closes in finally.
+// run() resolves once in-flight tasks are done, and the connection closes in finally. Before the first
+// connection, a signal ends the wait for Temporal instead.
 async function run(): Promise<void> {
   const config = loadWorkerConfig();
   installRuntime({ metricsBind: config.metricsBind });
-  const connection = await NativeConnection.connect(config.temporal.connectionOptions);
+  let worker: Worker | null = null;
+  let connection: NativeConnection | null = null;
+  const health = config.healthBind
+    ? await startHealthServer({
+        bind: config.healthBind,
+        ready: async () => worker?.getState() === 'RUNNING' && connection !== null && temporalReachable(connection),
+      })
+    : null;
+  const stop = new AbortController();
+  const onSignal = () => stop.abort(new Error('shutdown requested'));
+  process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
   try {
-    const worker = await createJourneyWorker(workerOptionsFromConfig(config, connection));
-    console.log(
-      JSON.stringify({
-        event: 'idwise-worker-started',
-        taskQueue: config.taskQueue,
-        namespace: config.namespace,
-        idwise: describeConfig(config.idwise),
-        metrics: config.metricsBind ? `http://${config.metricsBind}/metrics` : null,
-      }),
-    );
-    await worker.run();
+    const options = config.temporal.connectionOptions;
+    connection = await connectWithBackoff(() => NativeConnection.connect(options), {
+      what: 'worker',
+      address: options?.address ?? 'localhost:7233',
+      log: (line) => console.log(line),
+      signal: stop.signal,
+    }).catch((err: unknown) => {
+      if (stop.signal.aborted) return null;
+      throw err;
+    });
+    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+    if (!connection) {
+      console.log(JSON.stringify({ event: 'idwise-worker-stopped', reason: 'signal while waiting for Temporal' }));
+      return;
+    }
+    try {
+      worker = await createJourneyWorker(workerOptionsFromConfig(config, connection));
+      console.log(
+        JSON.stringify({
+          event: 'idwise-worker-started',
+          taskQueue: config.taskQueue,
+          namespace: config.namespace,
+          idwise: describeConfig(config.idwise),
+          metrics: config.metricsBind ? `http://${config.metricsBind}/metrics` : null,
+          health: health ? `${health.url}/readyz` : null,
+          events: config.events ? 'on' : 'off',
+        }),
+      );
+      await worker.run();
+    } finally {
+      await connection.close();
+    }
   } finally {
-    await connection.close();
+    await health?.close();
   }
 }
 

@@ -1,6 +1,6 @@
 import type { Duration } from '@temporalio/common';
 import { Worker, type NativeConnection } from '@temporalio/worker';
-import { createActivities } from '../activities/index.js';
+import { createActivities, type EventActivitiesConfig } from '../activities/index.js';
 import { createIdwiseClient, type IdwiseApi, type ImageSources } from '../idwise/index.js';
 import { openApplicantDetails, sealApplicantDetails, type ApplicantDetails } from '../pii/sealed-applicant-details.js';
 import { webpackConfigHook, workflowsPath } from './bundle.js';
@@ -21,6 +21,8 @@ export interface JourneyWorkerOptions {
   maxIdwiseCallsPerSecond?: number | null;
   /** How long in-flight IDWise calls may finish after SIGTERM before they are cancelled (and retried elsewhere). */
   shutdownGraceTime?: Duration;
+  /** Where journey events go (IDWISE_EVENTS_URL/SECRET); deliverJourneyEvent reports not delivered without. */
+  events?: EventActivitiesConfig | null;
 }
 
 /** The composition root's last step: activities around the injected client, plus the workflows. */
@@ -30,6 +32,7 @@ export function createJourneyWorker(opts: JourneyWorkerOptions): Promise<Worker>
     idwise: opts.idwise,
     ...(opts.imageSources ? { imageSources: opts.imageSources } : {}),
     ...(opts.maxImageBytes ? { maxImageBytes: opts.maxImageBytes } : {}),
+    events: opts.events ?? null,
     ...(piiKey
       ? {
           openApplicantDetails: (sealed: string) => openApplicantDetails(sealed, piiKey),
@@ -67,6 +70,7 @@ export function workerOptionsFromConfig(config: WorkerConfig, connection: Native
     maxImageBytes: config.idwise.maxImageBytes,
     piiKey: config.piiKey,
     maxIdwiseCallsPerSecond: config.maxIdwiseCallsPerSecond,
+    events: config.events,
     // Long enough for an upload in flight to land; a deploy then never cuts one off halfway.
     shutdownGraceTime: '20s',
     ...(process.env.IDWISE_WORKFLOW_BUNDLE ? { workflowBundlePath: process.env.IDWISE_WORKFLOW_BUNDLE } : {}),
