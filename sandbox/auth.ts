@@ -6,7 +6,7 @@ import { ApiError } from './errors.js';
 // answering with the documented error codes (§8).
 
 const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
-const sameSecret = (a: string, b: string) => timingSafeEqual(digest(a), digest(b));
+export const sameSecret = (a: string, b: string) => timingSafeEqual(digest(a), digest(b));
 
 /** `::ffff:127.0.0.1` and `127.0.0.1` are the same client. */
 export const normalizeIp = (ip: string | undefined) => (ip ?? '').replace(/^::ffff:/, '');

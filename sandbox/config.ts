@@ -2,6 +2,14 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import {
+  DEFAULT_WEBHOOK_FAULTS,
+  DEFAULT_WEBHOOK_SETTINGS,
+  WebhookFaultsPatchSchema,
+  WebhookSettingsPatchSchema,
+  type WebhookFaults,
+  type WebhookSettings,
+} from './webhook-config.js';
 
 // The sandbox's config file (sandbox.config.json) and the run-time knobs (switches, faults), validated with
 // zod so a typo in the file fails at start with the field's path instead of silently changing behaviour.
@@ -53,6 +61,8 @@ export const FaultsPatchSchema = z
     dropRate: rate,
     slowBodyMs: ms,
     malformedRate: rate,
+    /** Share of requests handled (their effect happens) whose connection is then closed without an answer. */
+    lostRate: rate,
     /** Retry-After (seconds) sent with injected 429s. */
     retryAfterSeconds: z.number().int().min(0),
     /** Operations the rate faults and latency apply to; all when omitted. */
@@ -66,6 +76,7 @@ export type Faults = {
   dropRate: number;
   slowBodyMs: number;
   malformedRate: number;
+  lostRate: number;
   retryAfterSeconds: number;
   routes?: Operation[] | undefined;
 };
@@ -76,6 +87,7 @@ export const DEFAULT_FAULTS: Faults = {
   dropRate: 0,
   slowBodyMs: 0,
   malformedRate: 0,
+  lostRate: 0,
   retryAfterSeconds: 1,
 };
 
@@ -96,6 +108,10 @@ export const SwitchesPatchSchema = z
     completeWhileInProgress: z.enum(['reject', 'allow']),
     autoComplete: z.boolean(),
     resultBeforeComplete: z.enum(['partial', 'error']),
+    /** How long final processing takes after complete: the result shows Incomplete, end_time null meanwhile. */
+    finalProcessingMs: ms,
+    /** review-approve- / review-reject- journeys get their manual decision this long after final processing. */
+    autoReviewDelayMs: ms,
   })
   .partial();
 export type Switches = Required<z.output<typeof SwitchesPatchSchema>>;
@@ -114,6 +130,8 @@ export const DEFAULT_SWITCHES: Switches = {
   completeWhileInProgress: 'reject',
   autoComplete: false,
   resultBeforeComplete: 'partial',
+  finalProcessingMs: 1000,
+  autoReviewDelayMs: 5000,
 };
 
 const FeedbackSchema = z.strictObject({ code: z.string().min(1), title: z.string(), details: z.string() });
@@ -125,6 +143,8 @@ const SandboxConfigSchema = z.strictObject({
   flows: z.array(FlowSchema).min(1),
   switches: SwitchesPatchSchema.optional(),
   faults: FaultsPatchSchema.optional(),
+  webhooks: WebhookSettingsPatchSchema.optional(),
+  webhookFaults: WebhookFaultsPatchSchema.optional(),
   /** User feedback for a failed attempt, by step type (falls back to Document). */
   feedback: z.record(z.string(), FeedbackSchema).optional(),
 });
@@ -135,6 +155,8 @@ export interface ResolvedConfig {
   flows: SandboxFlow[];
   switches: Switches;
   faults: Faults;
+  webhooks: WebhookSettings;
+  webhookFaults: WebhookFaults;
   feedback: Record<string, UserFeedback>;
 }
 
@@ -175,6 +197,8 @@ export function loadConfig(source: SandboxConfig | string = DEFAULT_CONFIG_PATH)
     flows: parsed.data.flows,
     switches: { ...DEFAULT_SWITCHES, ...parsed.data.switches },
     faults: { ...DEFAULT_FAULTS, ...parsed.data.faults },
+    webhooks: { ...DEFAULT_WEBHOOK_SETTINGS, ...parsed.data.webhooks },
+    webhookFaults: { ...DEFAULT_WEBHOOK_FAULTS, ...parsed.data.webhookFaults },
     feedback: { ...DEFAULT_FEEDBACK, ...parsed.data.feedback },
   };
 }

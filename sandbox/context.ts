@@ -2,12 +2,15 @@ import type { IncomingMessage } from 'node:http';
 import type { SandboxCredential } from './config.js';
 import { ApiError, journeyNotFound, validationError } from './errors.js';
 import type { Journey } from './journeys.js';
-import { settle, type SandboxState } from './state.js';
+import type { SandboxState } from './state.js';
 
 // What an API handler gets (an authenticated request) and gives back (a status and a JSON body).
 
 export interface ApiContext {
+  /** The raw request: process-journey-step reads its (multipart) body from it as a stream. */
   req: IncomingMessage;
+  /** The parsed JSON body (start, complete); undefined without one. */
+  body: unknown;
   url: URL;
   /** The journey id when the route carries it in the path (/v2/summary/{id}). */
   pathJourneyId: string | undefined;
@@ -34,7 +37,7 @@ export function requireJourney(ctx: ApiContext, journeyId: string): Journey {
       `This API key belongs to the ${ctx.credential.environment} environment, journey ${journeyId} does not`,
     );
   }
-  settle(journey, ctx.state.switches, ctx.now);
+  ctx.state.lifecycle.settle(journey, ctx.now);
   return journey;
 }
 

@@ -1,5 +1,6 @@
 import type { Operation } from './config.js';
 import type { FaultKind } from './faults.js';
+import { WEBHOOK_EVENTS, type WebhookEventName } from './webhook-config.js';
 
 // Call counters, so tests and benchmarks can prove what a client did: nothing submitted twice, the summary
 // poll rule held, one complete per journey. Faulted requests never reach "IDWise" and so are counted only
@@ -20,6 +21,20 @@ export interface JourneyCounters {
   resultCalls: number;
 }
 
+/** Per webhook event name. An event sent twice by the duplicate fault counts once in `duplicated`. */
+export interface WebhookEventCounters {
+  /** Deliveries the receiver answered with a 2xx. */
+  delivered: number;
+  /** HTTP attempts, including retries. */
+  attempts: number;
+  /** Deliveries given up after the last retry. */
+  failed: number;
+  /** Events never sent (the dropRate webhook fault). */
+  dropped: number;
+  duplicated: number;
+}
+export type WebhookCounterField = keyof WebhookEventCounters;
+
 export interface Counters {
   totals: {
     /** Every API request that matched a route, including faulted and rejected ones. */
@@ -33,11 +48,17 @@ export interface Counters {
     pollRuleViolations: number;
   };
   journeys: Record<string, JourneyCounters>;
+  webhooks: Record<WebhookEventName, WebhookEventCounters>;
 }
+
+const emptyWebhooks = () =>
+  Object.fromEntries(
+    WEBHOOK_EVENTS.map((e) => [e, { delivered: 0, attempts: 0, failed: 0, dropped: 0, duplicated: 0 }]),
+  ) as Counters['webhooks'];
 
 const emptyTotals = (): Counters['totals'] => ({
   requests: { start: 0, process: 0, summary: 0, complete: 0, result: 0 },
-  faults: { '5xx': 0, '429': 0, drop: 0, malformed: 0, slow: 0 },
+  faults: { '5xx': 0, '429': 0, drop: 0, malformed: 0, slow: 0, lost: 0 },
   errors: {},
   journeysStarted: 0,
   processSubmissions: 0,
@@ -61,14 +82,24 @@ const bump = (rec: Record<string, number>, key: string) => (rec[key] = (rec[key]
 export class CounterStore {
   private totals = emptyTotals();
   private journeys = new Map<string, JourneyCounters>();
+  private webhooks = emptyWebhooks();
 
   reset(): void {
     this.totals = emptyTotals();
     this.journeys.clear();
+    this.webhooks = emptyWebhooks();
   }
 
   snapshot(): Counters {
-    return structuredClone({ totals: this.totals, journeys: Object.fromEntries(this.journeys) });
+    return structuredClone({
+      totals: this.totals,
+      journeys: Object.fromEntries(this.journeys),
+      webhooks: this.webhooks,
+    });
+  }
+
+  webhook(event: WebhookEventName, field: WebhookCounterField): void {
+    this.webhooks[event][field]++;
   }
 
   journey(journeyId: string): JourneyCounters | undefined {

@@ -5,9 +5,10 @@ import type { ServerErrorStatus } from './errors.js';
 // Fault injection. Faults act like a gateway in front of IDWise: a 5xx, 429, dropped connection or malformed
 // body replaces the answer and the request has NO effect (nothing is submitted, no poll is counted), so a
 // client that retries is never punished for it. `slow` is different: the request is handled and only the
-// response body trickles out.
+// response body trickles out. `lost` is the ambiguous one a client must survive: the request is handled (the
+// journey is created, the step submitted) and then the connection is closed without an answer.
 
-export const FAULT_KINDS = ['5xx', '429', 'drop', 'malformed', 'slow'] as const;
+export const FAULT_KINDS = ['5xx', '429', 'drop', 'malformed', 'slow', 'lost'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 export const FailNextSchema = z.strictObject({
@@ -91,6 +92,7 @@ export class FaultInjector {
       ['5xx', f.errorRate],
       ['429', f.rateLimitRate],
       ['malformed', f.malformedRate],
+      ['lost', f.lostRate],
     ];
     const kind = rates.find(([, p]) => p > 0 && this.random() < p)?.[0];
     if (!kind) return { latencyMs, fault: null, slowBodyMs };

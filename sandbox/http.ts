@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import { Readable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
+import type { FastifyReply } from 'fastify';
 import { ApiError } from './errors.js';
 
-// Small node:http helpers. Every wait takes the server's shutdown signal so close() never waits on a
-// slow-body fault or injected latency.
+// Reply helpers. Every wait takes the server's shutdown signal so close() never waits on a slow-body fault or
+// injected latency.
 
 export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return ms > 0 ? delay(ms, undefined, { signal }) : Promise.resolve();
@@ -20,41 +22,40 @@ export interface SendOptions {
 
 const SLOW_CHUNKS = 10;
 
-export async function sendText(res: ServerResponse, status: number, text: string, opts: SendOptions): Promise<void> {
-  if (res.headersSent || res.destroyed) return;
-  const body = Buffer.from(text, 'utf8');
-  res.writeHead(status, {
-    'Content-Type': opts.contentType ?? 'application/json; charset=utf-8',
-    'Content-Length': String(body.length),
-    'X-Request-Id': randomUUID(),
-    ...opts.headers,
-  });
-  const slowMs = opts.slowBodyMs ?? 0;
-  if (slowMs <= 0 || body.length < 2) {
-    res.end(body);
-    return;
-  }
-  // Content-Length is already sent, so the client must wait for every chunk: a real slow body, not a stall.
+async function* trickle(body: Buffer, ms: number, signal: AbortSignal): AsyncGenerator<Buffer> {
   const size = Math.ceil(body.length / SLOW_CHUNKS);
   for (let at = 0; at < body.length; at += size) {
-    if (res.destroyed) return;
-    res.write(body.subarray(at, at + size));
-    await sleep(slowMs / SLOW_CHUNKS, opts.signal);
+    yield body.subarray(at, at + size);
+    await sleep(ms / SLOW_CHUNKS, signal);
   }
-  if (!res.destroyed) res.end();
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, opts: SendOptions): Promise<void> {
-  return sendText(res, status, JSON.stringify(body), opts);
+export function sendText(reply: FastifyReply, status: number, text: string, opts: SendOptions): FastifyReply {
+  const body = Buffer.from(text, 'utf8');
+  reply
+    .code(status)
+    .header('content-type', opts.contentType ?? 'application/json; charset=utf-8')
+    .header('x-request-id', randomUUID());
+  for (const [name, value] of Object.entries(opts.headers ?? {})) reply.header(name, value);
+  const slowMs = opts.slowBodyMs ?? 0;
+  if (slowMs <= 0 || body.length < 2) return reply.send(body);
+  // Content-Length is sent first, so the client must wait for every chunk: a real slow body, not a stall.
+  reply.header('content-length', String(body.length));
+  return reply.send(Readable.from(trickle(body, slowMs, opts.signal)));
 }
 
-export function sendError(res: ServerResponse, err: ApiError, opts: SendOptions): Promise<void> {
-  return sendJson(res, err.status, err.toBody(), { ...opts, headers: { ...err.headers, ...opts.headers } });
+export function sendJson(reply: FastifyReply, status: number, body: unknown, opts: SendOptions): FastifyReply {
+  return sendText(reply, status, JSON.stringify(body), opts);
+}
+
+export function sendError(reply: FastifyReply, err: ApiError, opts: SendOptions): FastifyReply {
+  return sendJson(reply, err.status, err.toBody(), { ...opts, headers: { ...err.headers, ...opts.headers } });
 }
 
 /**
- * Reads a whole (small) body. Past `limit` it stops keeping bytes but drains the rest, so the client gets a
- * clean 413 rather than a reset; past `hardLimit` it gives up reading (the response closes the connection).
+ * Reads a whole (small) body from the raw request. Past `limit` it stops keeping bytes but drains the rest,
+ * so the client gets a clean 413 rather than a reset; past `hardLimit` it gives up reading (the response
+ * closes the connection).
  */
 export function readBody(req: IncomingMessage, limit: number, hardLimit = limit * 4 + 1024 * 1024): Promise<Buffer> {
   return new Promise((resolve, reject) => {

@@ -4,7 +4,8 @@ import type { StoredImage } from './images.js';
 import { scenarioFor, type Scenario } from './scenarios.js';
 
 // Journey state. A step's status is derived from the clock when read (an attempt is In Progress until its
-// readyAt), so there are no timers to leak and no work to do for journeys nobody looks at.
+// readyAt; the result is final from finalAt), so answers never depend on a timer having fired. Timers
+// (lifecycle.ts) only send the webhooks for those same moments.
 
 export interface Attempt {
   submittedAt: number;
@@ -37,11 +38,21 @@ export interface Journey {
   scenario: Scenario;
   applicantDetails: ApplicantDetails | undefined;
   startedAt: number;
+  /** When complete-journey was accepted (or autoComplete fired): the user steps are done, is_completed. */
   completedAt: number | null;
+  /** When final processing ends: the result's end_time, and the system decision is final from then on. */
+  finalAt: number | null;
+  /** A reviewer's decision on a Refer journey (admin review, or the review- scenarios). */
+  review: { decision: ManualDecision; at: number } | null;
   steps: StepState[];
   lastSummaryAt: number | null;
   lastSubmittedStep: string | null;
 }
+
+export type ManualDecision = 'Approved' | 'Rejected';
+
+export const finalProcessingEnded = (journey: Journey, now: number) =>
+  journey.finalAt !== null && journey.finalAt <= now;
 
 export type StepStatus = 'Not Submitted' | 'In Progress' | 'Submitted';
 
@@ -89,6 +100,8 @@ export class JourneyStore {
       applicantDetails: details,
       startedAt: Date.now(),
       completedAt: null,
+      finalAt: null,
+      review: null,
       steps: flow.steps.map((def, index) => ({ def, index, attempts: [] })),
       lastSummaryAt: null,
       lastSubmittedStep: null,

@@ -3,14 +3,11 @@ import { REFERENCE_NO_PATTERN } from '../shared/journey.js';
 import { formatIssues } from './config.js';
 import { journeyIdFromQuery, ok, requireJourney, type ApiAnswer, type ApiContext } from './context.js';
 import { ApiError, tooManyRequests, validationError } from './errors.js';
-import { parseJson, readBody } from './http.js';
 import { viewStep } from './journeys.js';
 import { journeyResult } from './result.js';
 import { journeySummary, stepSummaries } from './summary.js';
 
 // Start, complete, summary and result (process-journey-step lives in process-step.ts).
-
-const JSON_LIMIT = 64 * 1024;
 
 // reference_no: IDWise's documented alphabet (idwise-api.md §3), the same one the client checks before sending.
 const StartBody = z.object({
@@ -38,9 +35,11 @@ const CompleteBody = z.object({
   journey_id: z.string({ error: 'journey_id is required' }).trim().min(1, 'journey_id is required'),
 });
 
-async function jsonBody<T>(ctx: ApiContext, schema: z.ZodType<T>): Promise<T> {
+/** The JSON body Fastify parsed (application/json, within the route's body limit). */
+function jsonBody<T>(ctx: ApiContext, schema: z.ZodType<T>): T {
   const status = ctx.state.switches.validationErrorStatus;
-  const parsed = schema.safeParse(parseJson(await readBody(ctx.req, JSON_LIMIT), status));
+  if (ctx.body === undefined) throw validationError(status, 'Request body must be a JSON object');
+  const parsed = schema.safeParse(ctx.body);
   if (!parsed.success) throw validationError(status, formatIssues(parsed.error));
   return parsed.data;
 }
@@ -52,7 +51,7 @@ const summaryContext = (ctx: ApiContext) => ({
 });
 
 export async function startJourney(ctx: ApiContext): Promise<ApiAnswer> {
-  const body = await jsonBody(ctx, StartBody);
+  const body = jsonBody(ctx, StartBody);
   const { state, credential } = ctx;
   const flow = state.config.flows.find((f) => f.flowId === body.flow_id);
   if (!flow) throw new ApiError(400, 'invalid_flowId', 'Journey Definition Id (also known as Flow Id) is Invalid');
@@ -75,7 +74,7 @@ export async function startJourney(ctx: ApiContext): Promise<ApiAnswer> {
 }
 
 export async function completeJourney(ctx: ApiContext): Promise<ApiAnswer> {
-  const { journey_id } = await jsonBody(ctx, CompleteBody);
+  const { journey_id } = jsonBody(ctx, CompleteBody);
   const journey = requireJourney(ctx, journey_id);
   const { state, now } = ctx;
   state.counters.completed(journey.id);
@@ -92,7 +91,7 @@ export async function completeJourney(ctx: ApiContext): Promise<ApiAnswer> {
   if (open.length && state.switches.completeWithMissingSteps === 'reject') {
     throw new ApiError(400, 'steps_not_concluded', `Mandatory step(s) ${open.join(', ')} have not concluded`);
   }
-  journey.completedAt = now;
+  state.lifecycle.complete(journey, now, now);
   return ok({ success: true });
 }
 

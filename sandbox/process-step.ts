@@ -129,6 +129,7 @@ function submit(ctx: ApiContext, journey: Journey, stepId: string, input: Proces
       images,
     });
   }
+  state.lifecycle.attemptAccepted(journey, step, step.attempts.at(-1)!, now);
   journey.lastSubmittedStep = stepId;
   state.counters.submitted(journey.id, stepId);
   return ok({ success: true, journey_id: journey.id, step_id: serializeStepId(stepId, sw) });

@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { Switches } from './config.js';
 import { documentType, extractedFields, FAKE_PERSON, idwiseTime, ISSUING_COUNTRY } from './fake-data.js';
-import { viewStep, type Journey, type StepState } from './journeys.js';
+import { finalProcessingEnded, viewStep, type Journey, type StepState } from './journeys.js';
 import { evaluateRules, systemDecision, type RuleCheck } from './rules.js';
 import { serializeStepId } from './summary.js';
 
-// Get Journey Result's body (idwise-api.md §7). Before completion it is the partial graph the spec infers:
-// system_decision Incomplete and end_time null. There is no reviewer, so manual_decision is always null
-// and final_decision equals system_decision.
+// Get Journey Result's body (idwise-api.md §7). Until final processing has ended it is the partial graph the
+// spec infers: system_decision Incomplete and end_time null. A reviewed Refer journey (§10, §11) carries the
+// manual decision, which is then also the final decision, and manual_review_time ([G]).
 
 const uuidFrom = (seed: string) => {
   const h = createHash('sha256').update(seed).digest('hex');
@@ -133,7 +133,8 @@ function ruleResults(rules: RuleCheck[], completed: boolean) {
 
 export function journeyResult(journey: Journey, switches: Switches, now: number) {
   const rules = evaluateRules(journey, now);
-  const decision = systemDecision(journey, rules, switches);
+  const decision = systemDecision(journey, rules, switches, now);
+  const review = journey.review;
   const selfieStep = journey.steps.find((s) => s.def.type === 'Selfie');
   const selfie = selfieEntry(journey, selfieStep, now);
   const docSteps = journey.steps.filter((s) => s.def.type === 'Document' && !viewStep(s, now).skipped);
@@ -147,10 +148,11 @@ export function journeyResult(journey: Journey, switches: Switches, now: number)
     flow_id: journey.flow.flowId,
     reference_number: journey.referenceNo,
     start_time: idwiseTime(journey.startedAt),
-    end_time: idwiseTime(journey.completedAt),
+    end_time: idwiseTime(finalProcessingEnded(journey, now) ? journey.finalAt : null),
     system_decision: decision,
-    manual_decision: null,
-    final_decision: decision,
+    manual_decision: review?.decision ?? null,
+    final_decision: review?.decision ?? decision,
+    manual_review_time: idwiseTime(review?.at ?? null),
     model_version: '3.0',
     documents: Object.fromEntries(
       docSteps.map((s) => [s.def.id, documentEntry({ journey, switches, now }, s, s === idDoc, selfiePath)]),

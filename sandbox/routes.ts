@@ -23,6 +23,22 @@ export const ROUTES: readonly RouteDef[] = [
   { op: 'result', method: 'GET', path: v2('get/([^/]+)') },
 ];
 
+const both = (rest: string) => [`/v2/${rest}`, `/journey/v2/${rest}`];
+
+/** The same table as Fastify route paths (registered with ignoreTrailingSlash). */
+export const FASTIFY_ROUTES: readonly { op: Operation; method: 'GET' | 'POST'; urls: string[] }[] = [
+  { op: 'start', method: 'POST', urls: both('start-journey') },
+  { op: 'process', method: 'POST', urls: both('process-journey-step') },
+  { op: 'complete', method: 'POST', urls: both('complete-journey') },
+  {
+    op: 'summary',
+    method: 'GET',
+    urls: [...both('get-journey-summary'), ...both('summary'), ...both('summary/:journeyId')],
+  },
+  { op: 'result', method: 'GET', urls: [...both('get-journey-result'), ...both('get/:journeyId')] },
+];
+
+/** For the 404 handler: a path some route serves with another method answers 405 with Allow. */
 export type RouteMatch = { op: Operation; journeyId: string | undefined } | { allow: string } | null;
 
 /** decodeURIComponent that keeps a malformed escape as it is instead of throwing. */

@@ -1,5 +1,6 @@
 import type { Switches } from './config.js';
-import { viewStep, type Journey, type StepState, type StepView } from './journeys.js';
+import { finalProcessingEnded, viewStep, type Journey, type StepState, type StepView } from './journeys.js';
+import { failsUniqueness } from './scenarios.js';
 
 // Rule results and the system decision, derived from step states. Rule keys and names are the documented
 // ones (idwise-api.md §5, §11). The scenario decides which rule fails: refer → no_duplicate_applicant,
@@ -57,7 +58,7 @@ export function evaluateRules(journey: Journey, now: number): RuleCheck[] {
     rules.push({ key: 'under_age', name: 'Under Age', description, result, steps: [{ step: idDoc.step, result }] });
   }
   const anyPassed = viewed.some((v) => v.view.passed);
-  const unique: RuleOutcome = !anyPassed ? 'CouldNotApply' : journey.scenario === 'refer' ? 'Failed' : 'Passed';
+  const unique: RuleOutcome = !anyPassed ? 'CouldNotApply' : failsUniqueness(journey.scenario) ? 'Failed' : 'Passed';
   rules.push({
     key: 'no_duplicate_applicant',
     name: 'Unique Applicant',
@@ -82,9 +83,17 @@ export function interimAssessment(rules: RuleCheck[]) {
 
 export type SystemDecision = 'Incomplete' | 'Approved' | 'Complete' | 'Refer' | 'Rejected';
 
-/** Incomplete until completed; then Rejected (reject-), Refer if any rule did not pass, else passDecision. */
-export function systemDecision(journey: Journey, rules: RuleCheck[], switches: Switches): SystemDecision {
+/**
+ * The decision the submitted data gives once the user steps are done: Rejected (reject-), Refer if any rule
+ * did not pass, else passDecision; Incomplete before completion.
+ */
+export function provisionalDecision(journey: Journey, rules: RuleCheck[], switches: Switches): SystemDecision {
   if (journey.completedAt === null) return 'Incomplete';
   if (journey.scenario === 'reject') return 'Rejected';
   return rules.every((r) => r.result === 'Passed') ? switches.passDecision : 'Refer';
+}
+
+/** What Get Journey Result reports: Incomplete until final processing has ended (end_time is set). */
+export function systemDecision(journey: Journey, rules: RuleCheck[], switches: Switches, now: number): SystemDecision {
+  return finalProcessingEnded(journey, now) ? provisionalDecision(journey, rules, switches) : 'Incomplete';
 }

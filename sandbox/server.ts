@@ -1,118 +1,124 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { handleAdmin } from './admin.js';
-import { authenticate } from './auth.js';
-import type { Operation } from './config.js';
-import type { ApiAnswer, ApiContext } from './context.js';
-import { ApiError, SERVER_ERRORS, tooManyRequests } from './errors.js';
-import type { PlannedFault } from './faults.js';
-import { sendError, sendJson, sendText, sleep } from './http.js';
-import { completeJourney, getResult, getSummary, startJourney } from './operations.js';
-import { processStep } from './process-step.js';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { adminRoutes } from './admin.js';
+import { ApiError } from './errors.js';
+import { sendError } from './http.js';
+import { apiRoutes, lose, type RequestInfos } from './pipeline.js';
 import { matchRoute } from './routes.js';
 import type { SandboxState } from './state.js';
 
-// Request pipeline for API routes: route → count → injected latency/fault → Basic auth → handler. Faults
-// come before auth because they stand for the network and gateways in front of IDWise.
-
-const HANDLERS: Record<Operation, (ctx: ApiContext) => Promise<ApiAnswer>> = {
-  start: startJourney,
-  process: processStep,
-  summary: getSummary,
-  complete: completeJourney,
-  result: getResult,
-};
+// The Fastify app: API routes (pipeline.ts), admin routes under /_sandbox/ (admin.ts), and one error path that
+// answers IDWise's envelope for everything, Fastify's own 400/404/413/415s included.
 
 export interface ServerOptions {
-  /** One line per request: method, path, status, duration, error code. Never headers or bodies. */
+  /** One JSON line per request: method, url, status, duration, fault, error code. Never headers or bodies. */
   log?: ((line: string) => void) | undefined;
+  adminToken: string;
+  /** Host header values admin requests may carry (DNS-rebinding protection); read per request. */
+  adminHosts: () => ReadonlySet<string>;
 }
 
-export function createSandboxServer(
-  state: SandboxState,
-  opts: ServerOptions,
-): { server: Server; shutdown: AbortController } {
+export interface SandboxServer {
+  app: FastifyInstance;
+  /** Aborted by close(): injected latency and slow bodies stop waiting. */
+  shutdown: AbortController;
+}
+
+const ENVELOPE_400 = JSON.stringify(new ApiError(400, 'validation_error', 'Malformed HTTP request').toBody());
+
+export function createSandboxServer(state: SandboxState, opts: ServerOptions): SandboxServer {
   const shutdown = new AbortController();
-  const server = createServer((req, res) => void handle(state, req, res, opts, shutdown.signal));
-  return { server, shutdown };
-}
+  const signal = shutdown.signal;
+  const infos: RequestInfos = new WeakMap();
+  const answerError = (err: unknown, request: FastifyRequest, reply: FastifyReply) => {
+    const info = infos.get(request);
+    // Shutting down, the client went away, or the lost fault: there is nobody to answer.
+    if (signal.aborted || request.raw.socket?.destroyed || info?.plan?.fault?.kind === 'lost') {
+      return lose(request, reply);
+    }
+    const admin = info?.admin ?? false;
+    const apiError = toApiError(err, admin ? 400 : state.switches.validationErrorStatus, opts.log);
+    if (!admin) state.counters.error(apiError.code);
+    if (info) info.errorCode = apiError.code;
+    return sendError(reply, apiError, { signal, slowBodyMs: info?.plan?.slowBodyMs ?? 0 });
+  };
 
-async function handle(
-  state: SandboxState,
-  req: IncomingMessage,
-  res: ServerResponse,
-  opts: ServerOptions,
-  signal: AbortSignal,
-): Promise<void> {
-  const started = performance.now();
-  const url = new URL(req.url ?? '/', 'http://sandbox.invalid');
-  let note = '';
-  res.on('close', () => {
-    const status = res.headersSent ? String(res.statusCode) : 'dropped';
-    opts.log?.(
-      `${req.method} ${url.pathname}${url.search} ${status} ${Math.round(performance.now() - started)}ms${note}`,
-    );
+  const app = Fastify({
+    logger: false,
+    // close() must not wait for keep-alive sockets or a slow body.
+    forceCloseConnections: true,
+    exposeHeadRoutes: false,
+    bodyLimit: 64 * 1024,
+    routerOptions: { ignoreTrailingSlash: true },
+    frameworkErrors: (err, request, reply) => void answerError(err, request, reply),
+    clientErrorHandler: (_err, socket) => {
+      if (!socket.writable) return void socket.destroy();
+      const head = `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(ENVELOPE_400)}\r\nConnection: close\r\n\r\n`;
+      socket.end(head + ENVELOPE_400);
+    },
   });
-  let slowBodyMs = 0;
-  const isAdmin = url.pathname === '/_sandbox' || url.pathname.startsWith('/_sandbox/');
-  try {
-    if (isAdmin) {
-      const answer = await handleAdmin(req, url, state);
-      return await sendJson(res, answer.status, answer.body, { signal });
+  // Start and complete take JSON only; process-journey-step reads its own body (pipeline.ts).
+  app.removeContentTypeParser('text/plain');
+
+  app.addHook('onRequest', (request, reply, done) => {
+    const started = performance.now();
+    const info = { admin: /^\/_sandbox(?:[/?]|$)/.test(request.url), plan: null, credential: null };
+    infos.set(request, info);
+    const log = opts.log;
+    if (log) {
+      reply.raw.once('close', () => {
+        const { fault, errorCode } = infos.get(request) ?? {};
+        const line = {
+          event: 'idwise-sandbox-request',
+          method: request.method,
+          url: request.url,
+          status: reply.raw.headersSent ? reply.raw.statusCode : 'dropped',
+          ms: Math.round(performance.now() - started),
+          ...(fault ? { fault } : {}),
+          ...(errorCode ? { errorCode } : {}),
+        };
+        log(JSON.stringify(line));
+      });
     }
-    const route = matchRoute(req.method, url.pathname);
-    if (!route) throw new ApiError(404, 'missing_requested_resource', `No route ${req.method} ${url.pathname}`);
-    if ('allow' in route) {
-      throw new ApiError(405, 'method_not_allowed', `${url.pathname} takes ${route.allow}`, { Allow: route.allow });
-    }
-    state.counters.request(route.op);
-    const plan = state.faults.plan(route.op);
-    slowBodyMs = plan.slowBodyMs;
-    await sleep(plan.latencyMs, signal);
-    if (plan.fault) {
-      state.counters.fault(plan.fault.kind);
-      note = ` fault=${plan.fault.kind}`;
-      if (plan.fault.kind !== 'slow') return await injectFault(req, res, plan.fault, { signal, slowBodyMs });
-    }
-    const credential = authenticate(req.headers.authorization, req.socket.remoteAddress, state.config.credentials);
-    const ctx = { req, url, pathJourneyId: route.journeyId, credential, state, now: Date.now() };
-    const answer = await HANDLERS[route.op](ctx);
-    await sendJson(res, answer.status, answer.body, { signal, slowBodyMs });
-  } catch (err) {
-    // Shutting down, or the client went away mid-request: there is nobody to answer.
-    if (signal.aborted || req.socket.destroyed) return void res.destroy();
-    const apiError = err instanceof ApiError ? err : unexpected(err, opts);
-    if (!isAdmin) state.counters.error(apiError.code);
-    note += ` ${apiError.code}`;
-    await sendError(res, apiError, { signal, slowBodyMs }).catch(() => res.destroy());
-  }
+    done();
+  });
+  app.setErrorHandler((err, request, reply) => answerError(err, request, reply));
+  app.setNotFoundHandler((request, reply) => {
+    const pathname = request.url.split('?')[0]!;
+    const route = matchRoute(request.method, pathname);
+    const err =
+      route && 'allow' in route
+        ? new ApiError(405, 'method_not_allowed', `${pathname} takes ${route.allow}`, { Allow: route.allow })
+        : new ApiError(404, 'missing_requested_resource', `No route ${request.method} ${pathname}`);
+    return answerError(err, request, reply);
+  });
+  void app.register(apiRoutes(state, { signal, infos }));
+  void app.register(adminRoutes(state, { token: opts.adminToken, hosts: opts.adminHosts }), { prefix: '/_sandbox' });
+  return { app, shutdown };
 }
 
-function injectFault(
-  req: IncomingMessage,
-  res: ServerResponse,
-  fault: PlannedFault,
-  opts: { signal: AbortSignal; slowBodyMs: number },
-): Promise<void> {
-  switch (fault.kind) {
-    case 'drop':
-      req.socket.destroy();
-      return Promise.resolve();
-    case '429':
-      return sendError(
-        res,
-        tooManyRequests(fault.retryAfterSeconds, 'Too many requests (sandbox fault injection)'),
-        opts,
-      );
-    case 'malformed':
-      // A 200 whose JSON is cut off, as when a proxy truncates a response.
-      return sendText(res, 200, '{"success": true, "journey_id": "', opts);
-    default:
-      return sendError(res, SERVER_ERRORS[fault.status], opts);
+/** Fastify's own errors in IDWise's envelope; anything unexpected is logged and answered as a 500. */
+function toApiError(err: unknown, validationStatus: 400 | 422, log: ServerOptions['log']): ApiError {
+  if (err instanceof ApiError) return err;
+  const e = err as { code?: string; statusCode?: number; message?: string };
+  switch (e.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new ApiError(413, 'file_too_large', 'Request body is too large');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new ApiError(415, 'unsupported_media_type', 'Send the body as application/json');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return new ApiError(validationStatus, 'validation_error', 'Request body must be valid JSON');
+    case 'FST_ERR_BAD_URL':
+      return new ApiError(400, 'validation_error', 'The URL is malformed');
   }
-}
-
-function unexpected(err: unknown, opts: ServerOptions): ApiError {
-  const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  log(`idwise-sandbox internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  if (err instanceof SyntaxError || (e.statusCode === 400 && e.code?.startsWith('FST_ERR_CTP'))) {
+    return new ApiError(validationStatus, 'validation_error', 'Request body must be valid JSON');
+  }
+  if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) {
+    return new ApiError(e.statusCode, 'validation_error', e.message ?? 'Bad request');
+  }
+  const write = log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);
+  write(JSON.stringify({ event: 'idwise-sandbox-internal-error', error: detail }));
   return new ApiError(500, 'internal_server_error', 'Unexpected sandbox error (see the sandbox log)');
 }

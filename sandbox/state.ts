@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import {
   FaultsPatchSchema,
   formatIssues,
@@ -8,9 +8,19 @@ import {
   type Switches,
 } from './config.js';
 import { CounterStore } from './counters.js';
-import { ApiError } from './errors.js';
+import { ApiError, journeyNotFound } from './errors.js';
 import { FailNextSchema, FaultInjector, type FailNextOptions } from './faults.js';
-import { JourneyStore, viewStep, type Journey } from './journeys.js';
+import { JourneyStore, type ManualDecision } from './journeys.js';
+import { Lifecycle } from './lifecycle.js';
+import { Timers } from './timers.js';
+import {
+  viewSettings,
+  WebhookFaultsPatchSchema,
+  WebhookSettingsPatchSchema,
+  type WebhookFaults,
+  type WebhookSettingsView,
+} from './webhook-config.js';
+import { WebhookSender } from './webhooks.js';
 
 // Everything one running sandbox knows. Admin changes (programmatic or over HTTP) go through the methods
 // here and are validated the same way, so a typo in a test's setSwitches fails loudly.
@@ -28,15 +38,38 @@ function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   return parsed.data;
 }
 
+export const ReviewSchema = z.strictObject({
+  decision: z.enum(['Approved', 'Rejected'], { error: 'decision must be "Approved" or "Rejected"' }),
+});
+
 export class SandboxState {
   switches: Switches;
   readonly faults: FaultInjector;
   readonly counters = new CounterStore();
   readonly journeys = new JourneyStore();
+  readonly timers: Timers;
+  readonly webhooks: WebhookSender;
+  readonly lifecycle: Lifecycle;
 
-  constructor(readonly config: ResolvedConfig) {
+  constructor(
+    readonly config: ResolvedConfig,
+    log?: (line: string) => void,
+  ) {
     this.switches = { ...config.switches };
     this.faults = new FaultInjector(config.faults);
+    const report = (err: unknown) =>
+      (log ?? ((l: string) => process.stderr.write(`${l}\n`)))(
+        JSON.stringify({
+          event: 'idwise-sandbox-timer-error',
+          error: err instanceof Error ? err.message : String(err),
+        }),
+      );
+    this.timers = new Timers(report);
+    this.webhooks = new WebhookSender(
+      { settings: config.webhooks, faults: config.webhookFaults },
+      { counters: this.counters, timers: this.timers, log },
+    );
+    this.lifecycle = new Lifecycle({ switches: () => this.switches, timers: this.timers, webhooks: this.webhooks });
   }
 
   setSwitches(patch: unknown): Switches {
@@ -53,31 +86,44 @@ export class SandboxState {
     this.faults.failNext(parse(FailNextSchema, options, 'fail-next options') as FailNextOptions);
   }
 
-  /** Journeys, counters, faults and switches back to what the config says. */
+  setWebhooks(patch: unknown): WebhookSettingsView {
+    Object.assign(this.webhooks.settings, parse(WebhookSettingsPatchSchema, patch, 'webhooks'));
+    return viewSettings(this.webhooks.settings);
+  }
+
+  setWebhookFaults(patch: unknown): WebhookFaults {
+    Object.assign(this.webhooks.faults, parse(WebhookFaultsPatchSchema, patch, 'webhook faults'));
+    return { ...this.webhooks.faults };
+  }
+
+  review(journeyId: string, body: unknown): void {
+    const { decision } = parse(ReviewSchema, body, 'review');
+    const journey = this.journeys.get(journeyId);
+    if (!journey) throw journeyNotFound(journeyId);
+    this.lifecycle.review(journey, decision as ManualDecision, Date.now());
+  }
+
+  /** Journeys, counters, timers and webhooks forgotten; faults, switches and webhook settings as at start. */
   reset(): void {
+    this.timers.clear();
+    this.webhooks.reset();
     this.journeys.clear();
     this.counters.reset();
     this.faults.reset();
     this.switches = { ...this.config.switches };
   }
 
+  /** No callback runs and no webhook is sent after this. */
+  stop(): void {
+    this.timers.clear();
+    this.webhooks.stop();
+  }
+
   findJourneys(referenceNo: string): JourneyMatch[] {
     const now = Date.now();
     return this.journeys.byReference(referenceNo).map((j) => {
-      settle(j, this.switches, now);
+      this.lifecycle.settle(j, now);
       return { journeyId: j.id, referenceNo: j.referenceNo, flowId: j.flow.flowId, completed: j.completedAt !== null };
     });
   }
-}
-
-/**
- * The autoComplete switch ([G] in idwise-api.md §14): lock the journey once every mandatory step has
- * concluded, as of the moment the last of them finished processing.
- */
-export function settle(journey: Journey, switches: Switches, now: number): void {
-  if (journey.completedAt !== null || !switches.autoComplete) return;
-  const mandatory = journey.steps.filter((s) => !s.def.optional);
-  if (!mandatory.every((s) => viewStep(s, now).concluded)) return;
-  const finished = mandatory.map((s) => s.attempts.at(-1)?.readyAt ?? journey.startedAt);
-  journey.completedAt = Math.max(journey.startedAt, ...finished);
 }

@@ -63,7 +63,8 @@ beforeAll(async () => {
 afterAll(() => sb.close());
 beforeEach(() => {
   sb.admin.reset();
-  sb.admin.setSwitches({ processingDelayMs: DELAY, pollRule: 'off' });
+  // Final processing is covered in sandbox-lifecycle.test.ts; here a completed journey's result is final at once.
+  sb.admin.setSwitches({ processingDelayMs: DELAY, pollRule: 'off', finalProcessingMs: 0 });
 });
 
 const basic = (key = 'sandbox-key', secret = 'sandbox-secret') =>
@@ -627,7 +628,11 @@ describe('counters and admin HTTP', () => {
     const admin = (path: string, method = 'GET', json?: unknown) =>
       fetch(`${sb.baseUrl}_sandbox/${path}`, {
         method,
-        ...(json === undefined ? {} : { body: JSON.stringify(json), headers: { 'Content-Type': 'application/json' } }),
+        headers: {
+          Authorization: `Bearer ${sb.adminToken}`,
+          ...(json === undefined ? {} : { 'Content-Type': 'application/json' }),
+        },
+        ...(json === undefined ? {} : { body: JSON.stringify(json) }),
       }).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, unknown> }));
     expect(await admin('health')).toEqual({ status: 200, body: { ok: true, flowIds: [ID_FLOW, POA_FLOW] } });
     expect((await admin('switches', 'PUT', { startReturnsSteps: true })).body.startReturnsSteps).toBe(true);
@@ -700,6 +705,7 @@ describe('npm run sandbox', () => {
       apiKey: 'sandbox-key',
       apiSecret: 'sandbox-secret',
       flowIds: [ID_FLOW, POA_FLOW],
+      adminToken: expect.stringMatching(/^[\w-]{32}$/),
     });
     const health = await fetch(`${line.baseUrl as string}_sandbox/health`);
     expect(health.status).toBe(200);
