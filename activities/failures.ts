@@ -20,22 +20,38 @@ const TYPE_BY_KIND: Record<IdwiseError['kind'], ErrorType> = {
  * The one place an IDWise error becomes a Temporal failure: a stable type, retryable or not as the client
  * classified it, and Retry-After as the next retry delay. The message is the client's, already redacted.
  */
-export function toFailure(err: unknown): unknown {
+export function toFailure(err: unknown, opts: FailureOptions = {}): unknown {
   if (!isIdwiseError(err)) return err;
+  const retryable = opts.retryable ?? err.retryable;
+  const floor = opts.minRetryDelayMs ?? 0;
+  // Retry-After replaces the policy's interval for the next attempt, so it must not undercut a rate rule.
+  const delay = err.retryAfterMs === null ? null : Math.max(err.retryAfterMs, floor);
   return ApplicationFailure.create({
     message: err.message,
     type: TYPE_BY_KIND[err.kind],
-    nonRetryable: !err.retryable,
-    ...(err.retryAfterMs !== null && err.retryable ? { nextRetryDelay: err.retryAfterMs } : {}),
+    nonRetryable: !retryable,
+    ...(delay !== null && retryable ? { nextRetryDelay: delay } : {}),
     details: [{ status: err.status, errorCode: err.errorCode, operation: err.operation }],
   });
 }
 
-export async function mapFailures<T>(call: () => Promise<T>): Promise<T> {
+export interface FailureOptions {
+  /** Overrides the client's classification (start-journey retries answers lost after IDWise may have acted). */
+  retryable?: boolean;
+  /** Floor for a Retry-After delay: IDWise's 2 s rule for summary calls. */
+  minRetryDelayMs?: number;
+}
+
+/** The failure to throw for an error caught from the IDWise client: counted, then mapped. */
+export function failureOf(err: unknown, opts: FailureOptions = {}): unknown {
+  if (isIdwiseError(err)) countIdwiseError(err);
+  return toFailure(err, opts);
+}
+
+export async function mapFailures<T>(call: () => Promise<T>, opts: FailureOptions = {}): Promise<T> {
   try {
     return await call();
   } catch (err) {
-    if (isIdwiseError(err)) countIdwiseError(err);
-    throw toFailure(err);
+    throw failureOf(err, opts);
   }
 }

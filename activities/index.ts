@@ -1,4 +1,5 @@
 import { createEventActivities, type EventActivitiesConfig } from './events.js';
+import { createDecisionActivities } from './decision-activities.js';
 import { createJourneyActivities, type ActivityDeps } from './journey-activities.js';
 import { createManifestActivities, type ManifestDeps } from './manifest.js';
 import { createPreflightActivities, type PreflightDeps } from './preflight.js';
@@ -13,6 +14,7 @@ export function createActivities(
 ) {
   return {
     ...createJourneyActivities(deps),
+    ...createDecisionActivities(deps),
     ...createManifestActivities(deps),
     ...createPreflightActivities(deps),
     ...createEventActivities(deps.events ?? {}),

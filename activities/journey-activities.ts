@@ -1,12 +1,12 @@
 import { activityInfo, cancellationSignal, heartbeat, log, sleep } from '@temporalio/activity';
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
-import type { IdwiseApi, JourneySummary } from '../idwise/index.js';
+import { isIdwiseError, mayHaveActed, type IdwiseApi, type JourneySummary } from '../idwise/index.js';
 import type { ApplicantDetails } from '../pii/sealed-applicant-details.js';
 import { ErrorType } from '../shared/errors.js';
-import type { StepFiles } from '../shared/journey.js';
-import { mapFailures } from './failures.js';
-import { countSummaryCall, type SummaryPurpose } from './metrics.js';
-import { hasSubmission, isProcessed, toFlowSteps, toResultSummary, toStepCheck } from './mapping.js';
+import { MIN_SUMMARY_INTERVAL_MS, type StepFiles } from '../shared/journey.js';
+import { failureOf, mapFailures } from './failures.js';
+import { countPossiblyOrphanedStart, countSummaryCall, type SummaryPurpose } from './metrics.js';
+import { hasSubmission, isProcessed, retakeLanded, toFlowSteps, toResultSummary, toStepCheck } from './mapping.js';
 
 export interface ActivityDeps {
   idwise: IdwiseApi;
@@ -15,12 +15,12 @@ export interface ActivityDeps {
 }
 
 /** Waits out IDWise's summary rate rule, measured from the journey's previous summary call. */
-async function notBefore(at: number): Promise<void> {
+export async function notBefore(at: number): Promise<void> {
   const wait = at - Date.now();
   if (wait > 0) await sleep(wait);
 }
 
-function findStep(summary: JourneySummary, stepId: string) {
+export function findStep(summary: JourneySummary, stepId: string) {
   const step = summary.step_summaries.find((s) => s.definition.step_id === stepId);
   if (!step) {
     const ids = summary.step_summaries.map((s) => s.definition.step_id).join(', ');
@@ -29,15 +29,32 @@ function findStep(summary: JourneySummary, stepId: string) {
   return step;
 }
 
+/** Every summary call goes through one reader: counted, and a 429's Retry-After never undercuts the 2 s rule. */
+export function summaryReader(idwise: IdwiseApi) {
+  return (journeyId: string, purpose: SummaryPurpose) => {
+    countSummaryCall(purpose);
+    return mapFailures(() => idwise.getJourneySummary(journeyId, { signal: cancellationSignal() }), {
+      minRetryDelayMs: MIN_SUMMARY_INTERVAL_MS,
+    });
+  };
+}
+
+/** Step codes IDWise answers when an earlier attempt of this very submission already landed (idwise-api.md §8). */
+const LANDED_CODES = new Set(['step_in_progress', 'step_concluded']);
+
 export function createJourneyActivities({ idwise, openApplicantDetails }: ActivityDeps) {
   const signal = () => ({ signal: cancellationSignal() });
-  const getSummary = (journeyId: string, purpose: SummaryPurpose) => {
-    countSummaryCall(purpose);
-    return mapFailures(() => idwise.getJourneySummary(journeyId, signal()));
-  };
+  const getSummary = summaryReader(idwise);
 
   return {
+    /**
+     * IDWise has no idempotency key and no lookup by reference, so a start whose answer was lost may have created a
+     * journey. Retrying is the least harmful choice (the applicant goes on); each such retry is counted (carried
+     * across attempts in the heartbeat details), logged with the reference and returned, so ops can find it.
+     */
     async startJourney(req: { flowId: string; referenceNo: string; sealedApplicantDetails?: string | undefined }) {
+      const prior = (activityInfo().heartbeatDetails as { possiblyOrphaned?: number } | undefined)?.possiblyOrphaned;
+      const possiblyOrphaned = prior ?? 0;
       if (req.sealedApplicantDetails && !openApplicantDetails) {
         throw ApplicationFailure.nonRetryable(
           'the journey carries sealed applicant details but this worker has no IDWISE_PII_KEY to open them',
@@ -47,11 +64,27 @@ export function createJourneyActivities({ idwise, openApplicantDetails }: Activi
       const applicantDetails = req.sealedApplicantDetails
         ? openApplicantDetails!(req.sealedApplicantDetails)
         : undefined;
-      const res = await mapFailures(() =>
-        idwise.startJourney({ flowId: req.flowId, referenceNo: req.referenceNo, applicantDetails }, signal()),
-      );
-      log.info('IDWise journey started', { journeyId: res.journey_id, flowId: req.flowId });
-      return { journeyId: res.journey_id, steps: toFlowSteps(res.step_summaries) };
+      try {
+        const res = await idwise.startJourney(
+          { flowId: req.flowId, referenceNo: req.referenceNo, applicantDetails },
+          signal(),
+        );
+        log.info('IDWise journey started', { journeyId: res.journey_id, flowId: req.flowId, possiblyOrphaned });
+        return { journeyId: res.journey_id, steps: toFlowSteps(res.step_summaries), possiblyOrphaned };
+      } catch (err) {
+        const ambiguous = isIdwiseError(err) && mayHaveActed(err);
+        // Failure reports carry the last heartbeat details to the next attempt.
+        heartbeat({ possiblyOrphaned: possiblyOrphaned + (ambiguous ? 1 : 0) });
+        if (ambiguous) {
+          countPossiblyOrphanedStart();
+          log.warn('IDWise start-journey answer lost after it may have acted: retrying may leave an orphaned journey', {
+            referenceNo: req.referenceNo,
+            flowId: req.flowId,
+            error: err.kind,
+          });
+        }
+        throw failureOf(err, ambiguous ? { retryable: true } : {});
+      }
     },
 
     async getFlowSteps({ journeyId }: { journeyId: string }) {
@@ -59,16 +92,29 @@ export function createJourneyActivities({ idwise, openApplicantDetails }: Activi
       return { steps: toFlowSteps(summary.step_summaries), checkedAt: Date.now() };
     },
 
-    async submitStep(req: { journeyId: string; stepId: string; files: StepFiles; notBefore: number }) {
+    /**
+     * Submits one attempt of a step. A retry may follow an attempt whose upload reached IDWise before the worker
+     * died: it asks first, so a step is never submitted twice (a second submission would use up an attempt).
+     * Returns when that check called the summary, so the journey's next call keeps the 2 s rule.
+     */
+    async submitStep(req: {
+      journeyId: string;
+      stepId: string;
+      files: StepFiles;
+      notBefore: number;
+      attempt?: number;
+    }) {
       const { journeyId, stepId, files } = req;
-      // A retry may follow an attempt whose upload reached IDWise before the worker died: ask first,
-      // so a step is never submitted twice (a second submission would use up one of its attempts).
+      const stepAttempt = req.attempt ?? 1;
+      let summaryAt: number | null = null;
       if (activityInfo().attempt > 1) {
         await notBefore(req.notBefore);
         const summary = await getSummary(journeyId, 'resubmit-check');
-        if (hasSubmission(findStep(summary, stepId).result)) {
-          log.info('step already submitted by an earlier attempt', { journeyId, stepId });
-          return;
+        summaryAt = Date.now();
+        const { result } = findStep(summary, stepId);
+        if (stepAttempt === 1 ? hasSubmission(result) : retakeLanded(result)) {
+          log.info('step already submitted by an earlier attempt', { journeyId, stepId, stepAttempt });
+          return { summaryAt };
         }
       }
       heartbeat({ bytesSent: 0 });
@@ -76,19 +122,38 @@ export function createJourneyActivities({ idwise, openApplicantDetails }: Activi
         'skip' in files
           ? { journeyId, stepId, isSkipped: true }
           : { journeyId, stepId, image: files.image, ...(files.image2 ? { image2: files.image2 } : {}) };
-      await mapFailures(() =>
-        idwise.processStep(upload, { ...signal(), onProgress: (bytesSent) => heartbeat({ bytesSent }) }),
-      );
-      log.info('IDWise step submitted', { journeyId, stepId, skipped: 'skip' in files });
+      try {
+        await idwise.processStep(upload, { ...signal(), onProgress: (bytesSent) => heartbeat({ bytesSent }) });
+      } catch (err) {
+        // After a lost answer IDWise may refuse the repeat because the first one landed: that is success.
+        if (activityInfo().attempt > 1 && isIdwiseError(err) && LANDED_CODES.has(err.errorCode ?? '')) {
+          log.info('step already submitted by an earlier attempt', { journeyId, stepId, stepAttempt });
+          return { summaryAt };
+        }
+        throw failureOf(err);
+      }
+      log.info('IDWise step submitted', { journeyId, stepId, stepAttempt, skipped: 'skip' in files });
+      return { summaryAt };
     },
 
-    async checkStepProcessed(req: { journeyId: string; stepId: string; notBefore: number }) {
+    /**
+     * One summary call. `pending: 'throw'` (polling) makes "not processed yet" a BENIGN retryable failure, so the
+     * activity's fixed-interval retry policy is the poll; `'return'` (webhooks) answers it as data, for a journey
+     * that waits on the event and checks only when it arrives or its fallback timer fires.
+     */
+    async checkStepProcessed(req: {
+      journeyId: string;
+      stepId: string;
+      notBefore: number;
+      pending?: 'throw' | 'return';
+    }) {
       if (activityInfo().attempt === 1) await notBefore(req.notBefore);
       const summary = await getSummary(req.journeyId, 'step-check');
       const checkedAt = Date.now();
       const { result } = findStep(summary, req.stepId);
       const status = result?.status ?? 'Not Submitted';
       if (!isProcessed(result)) {
+        if (req.pending === 'return') return { check: null, checkedAt, summaryCalls: 1 };
         // Expected while IDWise works: BENIGN keeps these attempts out of failure logs and metrics.
         throw ApplicationFailure.create({
           message: `step ${req.stepId} not processed yet (status: ${status})`,
@@ -100,13 +165,17 @@ export function createJourneyActivities({ idwise, openApplicantDetails }: Activi
       return { check: toStepCheck(result), checkedAt, summaryCalls: activityInfo().attempt };
     },
 
+    /** Completing twice is refused by IDWise (journey_completed); after a lost answer that refusal means done. */
     async completeJourney({ journeyId }: { journeyId: string }) {
-      // Completing twice is an error at IDWise; a retry after a lost response checks first.
-      if (activityInfo().attempt > 1) {
-        const summary = await getSummary(journeyId, 'complete-check');
-        if (summary.is_completed) return;
+      try {
+        await idwise.completeJourney(journeyId, signal());
+      } catch (err) {
+        if (isIdwiseError(err) && err.errorCode === 'journey_completed') {
+          log.info('IDWise journey already completed', { journeyId });
+          return;
+        }
+        throw failureOf(err);
       }
-      await mapFailures(() => idwise.completeJourney(journeyId, signal()));
     },
 
     async getJourneyResult({ journeyId }: { journeyId: string }) {

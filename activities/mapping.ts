@@ -22,6 +22,16 @@ export function hasSubmission(result: StepResult | null | undefined): boolean {
   return !!result && result.status !== 'Not Submitted';
 }
 
+/**
+ * Whether a retake (a second or later attempt) reached IDWise. Before it lands the step still shows the failed
+ * attempt; after, it is In Progress, passed, or concluded. IDWise exposes no attempt ids, so a retake that landed,
+ * was processed and failed again without concluding looks like one that never landed (possible only with more
+ * than 2 attempts per step); then it is submitted again and IDWise may answer step_in_progress, which counts as landed.
+ */
+export function retakeLanded(result: StepResult | null | undefined): boolean {
+  return !!result && (result.status === 'In Progress' || !!result.has_passed_rules || !!result.is_concluded);
+}
+
 export function toStepCheck(result: StepResult): StepCheck {
   const code = result.error_user_feedback_code ?? null;
   const title = result.error_user_feedback_title ?? '';
@@ -36,8 +46,11 @@ export function toStepCheck(result: StepResult): StepCheck {
 
 export function toResultSummary(result: JourneyResult): JourneyResultSummary {
   const system = result.system_decision ?? 'Incomplete';
+  const manual = result.manual_decision ?? null;
   return {
-    decision: { system, manual: result.manual_decision ?? null, final: result.final_decision ?? system },
+    decision: { system, manual, final: result.final_decision ?? manual ?? system },
+    endTime: result.end_time ?? null,
+    reviewedAt: result.manual_review_time ?? null,
     ruleResults: Object.entries(result.rule_results ?? {}).map(([key, rule]) => ({
       key,
       name: rule?.name ?? key,

@@ -17,10 +17,21 @@ export function countIdwiseError(err: IdwiseError): void {
     });
 }
 
-export type SummaryPurpose = 'flow-steps' | 'step-check' | 'resubmit-check' | 'complete-check';
+export type SummaryPurpose = 'flow-steps' | 'step-check' | 'resubmit-check' | 'reconcile';
 
 export function countSummaryCall(purpose: SummaryPurpose): void {
   metricMeter
     .createCounter('idwise_summary_calls', '1', 'Get Journey Summary calls, by why they were made')
     .add(1, { purpose });
+}
+
+/** start-journey answers lost after IDWise may have acted: each may have left an orphaned journey at IDWise. */
+export function countPossiblyOrphanedStart(): void {
+  metricMeter
+    .createCounter(
+      'idwise_possibly_orphaned_journeys',
+      '1',
+      'start-journey calls retried after an answer was lost (a journey may exist at IDWise that nothing completes)',
+    )
+    .add(1);
 }

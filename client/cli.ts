@@ -24,10 +24,13 @@ const USAGE = `usage: idwise-journey <command> [options]
 
 journeys (one Temporal workflow per reference_no)
   start --ref <reference_no> --flow <flow_id> [--mapping <file.json>] [--applicant <file.json>]
-        [--step-deadline 10m] [--wait-for-files 24h] [--rerun] [--wait]
-  status <reference_no> [--json]             stage, current step and per-step results
-  result <reference_no> [--json]             waits for the outcome; exit 1 if the journey failed
-  provide-files <reference_no> --mapping <file.json>    files for steps that are waiting
+        [--step-deadline 10m] [--wait-for-files 24h] [--on-step-feedback retake|continue]
+        [--retake-timeout 24h] [--final-decision-deadline 30m] [--review-check-interval 15m]
+        [--review-wait 14d] [--events polling|webhooks] [--fallback-check-interval 30s]
+        [--journey-id <IDWise journey id to resume>] [--rerun] [--wait]
+  status <reference_no> [--json]             stage, current step, retake requests, review, per-step results
+  result <reference_no> [--json]             waits for the final decision; exit 1 if the journey failed
+  provide-files <reference_no> --mapping <file.json>    files for waiting steps, or a requested retake
   cancel <reference_no>
   steps --flow <flow_id> | --journey <journey_id>       a flow's step ids and a mapping template
 
@@ -37,7 +40,8 @@ batches and schedules
   schedule list | describe <id> | pause <id> [--note ...] | unpause <id> | trigger <id> | delete <id>
 
 environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE (or a TEMPORAL_PROFILE), TEMPORAL_TASK_QUEUE,
-IDWISE_PII_KEY (applicant details), TEMPORAL_UI_URL (links); steps also needs the IDWISE_* settings.`;
+IDWISE_PII_KEY (applicant details), TEMPORAL_UI_URL (links), IDWISE_WEBHOOKS=on (default --events webhooks);
+steps also needs the IDWISE_* settings.`;
 
 function readApplicantFile(path: string, io: CliIo): Promise<unknown> {
   return readJsonInput(resolve(path), {
@@ -61,6 +65,29 @@ const uiLink = (io: CliIo, ref: string) =>
     journeyWorkflowId(ref),
   );
 
+/** CLI flags to journey options; the workflow's schema checks the values and names the field when one is wrong. */
+function journeyOptions(values: Record<string, string | boolean | undefined>, env: CliIo['env']) {
+  const flags: Record<string, string> = {
+    'step-deadline': 'stepDeadline',
+    'wait-for-files': 'waitForFilesTimeout',
+    'on-step-feedback': 'onStepFeedback',
+    'retake-timeout': 'retakeTimeout',
+    'final-decision-deadline': 'finalDecisionDeadline',
+    'review-check-interval': 'reviewCheckInterval',
+    'review-wait': 'reviewWait',
+    events: 'events',
+    'fallback-check-interval': 'fallbackCheckInterval',
+  };
+  const options: Record<string, string> = {};
+  for (const [flag, option] of Object.entries(flags)) {
+    if (typeof values[flag] === 'string') options[option] = values[flag];
+  }
+  if (!options.events && ['on', 'true', '1'].includes((env.IDWISE_WEBHOOKS ?? '').toLowerCase())) {
+    options.events = 'webhooks';
+  }
+  return options as never;
+}
+
 const journeyCommands: Record<string, Command> = {
   async start(args, io) {
     const { values, positionals } = parse(args, {
@@ -70,6 +97,14 @@ const journeyCommands: Record<string, Command> = {
       applicant: { type: 'string' },
       'step-deadline': { type: 'string' },
       'wait-for-files': { type: 'string' },
+      'on-step-feedback': { type: 'string' },
+      'retake-timeout': { type: 'string' },
+      'final-decision-deadline': { type: 'string' },
+      'review-check-interval': { type: 'string' },
+      'review-wait': { type: 'string' },
+      events: { type: 'string' },
+      'fallback-check-interval': { type: 'string' },
+      'journey-id': { type: 'string' },
       rerun: { type: 'boolean' },
       wait: { type: 'boolean' },
     });
@@ -86,10 +121,8 @@ const journeyCommands: Record<string, Command> = {
         flowId: values.flow,
         steps,
         ...(applicantDetails !== undefined ? { applicantDetails: applicantDetails as never } : {}),
-        options: {
-          ...(values['step-deadline'] ? { stepDeadline: values['step-deadline'] } : {}),
-          ...(values['wait-for-files'] ? { waitForFilesTimeout: values['wait-for-files'] } : {}),
-        },
+        ...(values['journey-id'] ? { journeyId: values['journey-id'] } : {}),
+        options: journeyOptions(values, io.env),
       },
       { rerun: values.rerun ?? false },
     );

@@ -1,4 +1,4 @@
-import type { FlowStep, JourneyOutcome, JourneyProgress, StepReport } from '../shared/progress.js';
+import type { FlowStep, JourneyDecision, JourneyOutcome, JourneyProgress, StepReport } from '../shared/progress.js';
 
 // Plain-text renderings for the CLI and the demo. No PII reaches them: progress and outcome carry ids,
 // step titles, statuses and IDWise's user feedback only.
@@ -17,7 +17,7 @@ export function table(rows: string[][]): string {
 
 function stepRows(steps: readonly StepReport[]): string[][] {
   return [
-    ['STEP', 'TYPE', 'TITLE', 'STATE', 'STATUS', 'RESULT', 'FEEDBACK'],
+    ['STEP', 'TYPE', 'TITLE', 'STATE', 'STATUS', 'RESULT', 'ATTEMPTS', 'FEEDBACK'],
     ...steps.map((s) => [
       s.stepId,
       s.type,
@@ -25,6 +25,9 @@ function stepRows(steps: readonly StepReport[]): string[][] {
       s.state,
       s.status ?? '-',
       s.passed === null ? '-' : s.passed ? 'passed' : 'failed',
+      s.attemptsUsed === undefined
+        ? '-'
+        : `${s.attemptsUsed}${s.attemptsLeft === null ? '' : `/${s.attemptsUsed + s.attemptsLeft}`}`,
       s.feedback ? [s.feedback.code, s.feedback.title].filter(Boolean).join(': ') : '',
     ]),
   ];
@@ -35,19 +38,38 @@ export function formatProgress(p: JourneyProgress): string {
     `journey ${p.referenceNo} (flow ${p.flowId}, IDWise journey ${p.journeyId ?? 'not started yet'})`,
     `stage: ${p.stage}${p.currentStepId ? `, step ${p.currentStepId}` : ''}`,
   ];
-  if (p.decision) lines.push(`decision: ${p.decision.final} (system ${p.decision.system})`);
+  if (p.decision) lines.push(`decision: ${describeDecision(p.decision)}`);
+  if (p.retake) {
+    const fb = p.retake.feedback;
+    lines.push(
+      `retake requested for step ${p.retake.stepId}: ${fb ? `${fb.title}${fb.code ? ` (${fb.code})` : ''}${fb.details ? ` - ${fb.details}` : ''}` : 'no feedback given'}`,
+      `  attempts used ${p.retake.attemptsUsed}, left ${p.retake.attemptsLeft ?? 'unknown'}; waiting until ${p.retake.expiresAt}`,
+      `  send new files with: idwise-journey provide-files ${p.referenceNo} --mapping <file.json>`,
+    );
+  }
+  if (p.review.status === 'waiting') lines.push(`awaiting manual review in IDWise Studio since ${p.review.since}`);
   if (p.error) lines.push(`error: ${p.error}`);
   if (p.steps.length > 0) lines.push('', table(stepRows(p.steps)));
   return lines.join('\n');
 }
 
+function describeDecision(d: JourneyDecision): string {
+  return `${d.final} (system ${d.system}${d.manual ? `, manual ${d.manual}` : ''})`;
+}
+
 export function formatOutcome(o: JourneyOutcome): string {
-  const manual = o.decision.manual ? `, manual ${o.decision.manual}` : '';
-  const lines = [
-    `journey ${o.referenceNo}: ${o.decision.final} (system ${o.decision.system}${manual}), IDWise journey ${o.journeyId}`,
-    '',
-    table(stepRows(o.steps)),
-  ];
+  const lines = [`journey ${o.referenceNo}: ${describeDecision(o.decision)}, IDWise journey ${o.journeyId}`];
+  if (o.review?.status === 'reviewed') lines.push(`reviewed at ${o.review.reviewedAt}`);
+  if (o.review?.status === 'not-reviewed')
+    lines.push('no manual review came within reviewWait: the system decision stands');
+  if (o.unansweredRetake) lines.push(`retake of step ${o.unansweredRetake.stepId} went unanswered`);
+  if (o.resumed) lines.push('resumed an existing IDWise journey');
+  if (o.possiblyOrphanedJourneys) {
+    lines.push(
+      `warning: ${o.possiblyOrphanedJourneys} start-journey answer(s) were lost: IDWise may hold orphaned journeys for this reference`,
+    );
+  }
+  lines.push('', table(stepRows(o.steps)));
   if (o.ruleResults.length > 0) {
     lines.push('', table([['RULE', 'RESULT'], ...o.ruleResults.map((r) => [r.name, r.result])]));
   }

@@ -90,7 +90,9 @@ export function createJourneyClient({ client, taskQueue = DEFAULT_TASK_QUEUE, pi
      * already ran is started again only with `rerun: true`; otherwise JourneyAlreadyRanError says when it ran.
      */
     async startJourney(request: StartJourneyRequest, opts: { rerun?: boolean } = {}): Promise<StartedJourney> {
-      const input = validate(request, piiKey);
+      const validated = validate(request, piiKey);
+      // A re-run continues the previous run's IDWise journey when that run failed before IDWise decided.
+      const input = opts.rerun ? { ...validated, resumeFailedRun: true } : validated;
       const workflowId = journeyWorkflowId(input.referenceNo);
       try {
         const handle = await client.workflow.start<typeof identityJourney>(JOURNEY_WORKFLOW_TYPE, {
@@ -137,7 +139,7 @@ export function createJourneyClient({ client, taskQueue = DEFAULT_TASK_QUEUE, pi
       }
     },
 
-    /** Supplies files for steps that have not been submitted yet; returns the step ids accepted. */
+    /** Files for steps not submitted yet, or for a step awaiting its retake; returns the step ids accepted. */
     async provideStepFiles(referenceNo: string, steps: StepMapping): Promise<string[]> {
       const latest = await describe(referenceNo);
       if (latest.status !== 'RUNNING') throw new JourneyNotRunningError(referenceNo, latest.status, 'take files');
@@ -165,6 +167,7 @@ export function createJourneyClient({ client, taskQueue = DEFAULT_TASK_QUEUE, pi
 function validate(request: StartJourneyRequest, piiKey: Buffer | null): JourneyInput {
   const { applicantDetails, ...rest } = request;
   const issues: InputIssue[] = [];
+  if ('continued' in rest) issues.push({ path: 'continued', message: 'is internal to the workflow; remove it' });
   const parsed = JourneyInputSchema.safeParse(rest);
   if (!parsed.success)
     issues.push(...parsed.error.issues.map((i) => ({ path: i.path.join('.') || '(input)', message: i.message })));

@@ -148,3 +148,20 @@ export function transportError(
     cause: err,
   });
 }
+
+/** Connection errors raised before a request left this machine: IDWise cannot have seen it. */
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/**
+ * Whether IDWise may have acted on a request that failed: true when its answer was lost or garbled (timeout, a
+ * connection reset after sending, a 2xx that is not JSON, a 5xx that is not IDWise's own error envelope). A refused
+ * connection, a 429 and any answer in IDWise's envelope prove it did not. Used for start-journey, which IDWise
+ * cannot make idempotent (no idempotency key, no lookup by reference).
+ */
+export function mayHaveActed(err: IdwiseError): boolean {
+  if (err.kind === 'timeout' || err.kind === 'bad-response') return true;
+  if (err.kind === 'server') return err.errorCode === null;
+  if (err.kind !== 'network') return false;
+  const code = (err.cause as { code?: unknown } | undefined)?.code;
+  return !(typeof code === 'string' && NOT_SENT_CODES.has(code));
+}

@@ -109,6 +109,8 @@ export const JourneyResultSchema = z.looseObject({
   end_time: str,
   system_decision: openEnum(SYSTEM_DECISIONS).nullish(),
   manual_decision: openEnum(MANUAL_DECISIONS).nullish(),
+  /** When a reviewer decided; not in IDWise's docs ([G], the sandbox sends it), so the journey falls back to when it saw the decision. */
+  manual_review_time: str,
   final_decision: openEnum(FINAL_DECISIONS).nullish(),
   documents: z.record(z.string(), DocumentSchema).nullish(),
   selfie: SelfieSchema.nullish(),

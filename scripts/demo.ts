@@ -4,18 +4,21 @@ import { parseArgs } from 'node:util';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { JourneyFailedError } from '../client/errors.js';
 import { formatOutcome, webUiLink } from '../client/format.js';
-import { createJourneyClient } from '../client/journey-client.js';
+import { createJourneyClient, type JourneyClient, type StartJourneyRequest } from '../client/journey-client.js';
 import { readMappingFile } from '../client/mapping-file.js';
 import { startDevServer } from '../dev/dev-server.js';
 import { freePort } from '../dev/free-port.js';
 import { createIdwiseClient, describeConfig, IMAGE_SOURCES_HELP, loadIdwiseConfig } from '../idwise/index.js';
 import { parsePiiKey } from '../pii/sealed-applicant-details.js';
 import { startSandbox, type RunningSandbox } from '../sandbox/index.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { journeyWorkflowId, type StepMapping } from '../shared/journey.js';
+import type { JourneyOutcome, JourneyProgress, JourneyStage } from '../shared/progress.js';
 import { createJourneyWorker } from '../worker/worker.js';
 
 // `npm run demo`: the whole product on one machine. A Temporal dev server with its Web UI, the IDWise
-// sandbox (or the real IDWise when credentials are set), a worker, and three journeys run to their decision.
+// sandbox (or the real IDWise when credentials are set), a worker, and three journeys run to their decision:
+// one passing, one whose first photo fails and is retaken, and one referred and then approved by a reviewer.
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: flags } = parseArgs({ options: { keep: { type: 'boolean' } }, strict: true });
@@ -26,6 +29,9 @@ interface DemoJourney {
   referenceNo: string;
   flowId: string;
   steps: StepMapping;
+  options?: StartJourneyRequest['options'];
+  /** What the demo does when the journey reaches a stage: plays the applicant (a retake) or the reviewer. */
+  on?: Partial<Record<JourneyStage, (p: JourneyProgress) => Promise<string>>>;
 }
 
 async function idwiseTarget(
@@ -54,6 +60,8 @@ async function idwiseTarget(
     };
   }
   const sandbox = await startSandbox({ port: 0 });
+  // Seconds instead of IDWise's minutes, so the whole lifecycle fits in the demo.
+  sandbox.admin.setSwitches({ processingDelayMs: 1_000, finalProcessingMs: 1_000 });
   const idAndSelfie = await readMappingFile(join(root, 'samples/mappings/sandbox-id-and-selfie.json'));
   const passport = await readMappingFile(join(root, 'samples/mappings/sandbox-passport-selfie-poa.json'));
   return {
@@ -66,15 +74,64 @@ async function idwiseTarget(
     },
     journeys: [
       { label: 'passing', referenceNo: `pass-demo-${runId}`, flowId: 'sandbox-id-and-selfie', steps: idAndSelfie },
-      { label: 'referred', referenceNo: `refer-demo-${runId}`, flowId: 'sandbox-passport-selfie-poa', steps: passport },
       {
-        label: 'step with feedback',
+        label: 'retake',
         referenceNo: `feedback-demo-${runId}`,
         flowId: 'sandbox-id-and-selfie',
         steps: idAndSelfie,
+        on: {
+          'awaiting-retake': async (p) => {
+            // The applicant takes a new photo; the backend hands it over with provideStepFiles.
+            await journeysRef.current!.provideStepFiles(p.referenceNo, { [p.retake!.stepId]: idAndSelfie['0']! });
+            return `the applicant sent a new photo for step ${p.retake!.stepId} (feedback was: ${p.retake!.feedback?.title ?? 'none'})`;
+          },
+        },
+      },
+      {
+        label: 'referred, then approved',
+        referenceNo: `refer-demo-${runId}`,
+        flowId: 'sandbox-passport-selfie-poa',
+        steps: passport,
+        options: { reviewCheckInterval: '2s' },
+        on: {
+          'awaiting-review': async (p) => {
+            sandbox.admin.review(p.journeyId!, 'Approved');
+            return 'a reviewer in IDWise Studio approved it (the demo plays the reviewer through the sandbox)';
+          },
+        },
       },
     ],
   };
+}
+
+/** The client, once connected, for the stage hooks above. */
+const journeysRef: { current: JourneyClient | null } = { current: null };
+
+/**
+ * Prints a journey's stages as they happen (a timeline), runs the demo's hook for a stage once, and returns the
+ * outcome. Reading progress in a loop is the demo's own presentation, not how the product waits.
+ */
+async function follow(journeys: JourneyClient, j: DemoJourney, t0: number): Promise<JourneyOutcome> {
+  const outcome = journeys.awaitOutcome(j.referenceNo);
+  const done = outcome.then(
+    () => true,
+    () => true,
+  );
+  let last = '';
+  const acted = new Set<string>();
+  const at = () => `${((Date.now() - t0) / 1000).toFixed(1).padStart(5)}s`;
+  while (!(await Promise.race([done, sleep(250).then(() => false)]))) {
+    const p = await journeys.getProgress(j.referenceNo).catch(() => null);
+    if (!p) continue;
+    const stage = `${p.stage}${p.currentStepId ? ` (step ${p.currentStepId})` : ''}`;
+    if (stage !== last) say(`  ${at()} [${j.label}] ${(last = stage)}`);
+    const hook = j.on?.[p.stage];
+    if (hook && !acted.has(p.stage)) {
+      acted.add(p.stage);
+      say(`  ${at()} [${j.label}] ${await hook(p)}`);
+    }
+  }
+  return outcome;
 }
 
 async function main(): Promise<void> {
@@ -113,22 +170,33 @@ async function main(): Promise<void> {
       await workerRun;
     });
     const journeys = createJourneyClient({ client: temporal.client, taskQueue });
+    journeysRef.current = journeys;
 
-    say(`running ${target.journeys.length} journeys on task queue ${taskQueue}...\n`);
+    say(`running ${target.journeys.length} journeys on task queue ${taskQueue}; their timelines:\n`);
+    const t0 = Date.now();
     for (const j of target.journeys) {
-      await journeys.startJourney({ referenceNo: j.referenceNo, flowId: j.flowId, steps: j.steps });
+      await journeys.startJourney({
+        referenceNo: j.referenceNo,
+        flowId: j.flowId,
+        steps: j.steps,
+        ...(j.options ? { options: j.options } : {}),
+      });
     }
+    const results = await Promise.allSettled(target.journeys.map((j) => follow(journeys, j, t0)));
+    say('');
     let failures = 0;
-    for (const j of target.journeys) {
+    for (const [i, j] of target.journeys.entries()) {
       const link = webUiLink(uiUrl, 'default', journeyWorkflowId(j.referenceNo));
-      try {
-        const outcome = await journeys.awaitOutcome(j.referenceNo);
-        say(`== ${j.label}: decision ${outcome.decision.final}\n${formatOutcome(outcome)}\nweb ui: ${link}\n`);
-      } catch (err) {
-        if (!(err instanceof JourneyFailedError)) throw err;
-        failures += 1;
-        say(`== ${j.label}: FAILED ${err.message}\nweb ui: ${link}\n`);
+      const result = results[i]!;
+      if (result.status === 'fulfilled') {
+        say(
+          `== ${j.label}: decision ${result.value.decision.final}\n${formatOutcome(result.value)}\nweb ui: ${link}\n`,
+        );
+        continue;
       }
+      if (!(result.reason instanceof JourneyFailedError)) throw result.reason;
+      failures += 1;
+      say(`== ${j.label}: FAILED ${result.reason.message}\nweb ui: ${link}\n`);
     }
     say(`done in ${((Date.now() - started) / 1000).toFixed(1)} s. All journeys: ${uiUrl}/namespaces/default/workflows`);
     if (flags.keep) {

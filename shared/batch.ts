@@ -1,6 +1,6 @@
 import { defineQuery } from '@temporalio/workflow';
 import { z } from 'zod';
-import type { JourneyInput } from './journey.js';
+import { JourneyOptionsSchema, type JourneyInput } from './journey.js';
 
 export const BATCH_WORKFLOW_TYPE = 'batchJourneys';
 
@@ -23,6 +23,8 @@ export const BatchInputSchema = z.strictObject({
   rerun: RerunPolicySchema.default('failed'),
   /** Manifest rows read per page; the workflow continues as new between pages once history grows. */
   pageSize: z.number().int().min(1).max(1000).default(200),
+  /** Journey options for every row (e.g. a shorter reviewWait, or awaitReviewFor [] to not wait for reviewers). */
+  journeyOptions: JourneyOptionsSchema.partial().optional(),
 });
 export type BatchInput = z.input<typeof BatchInputSchema>;
 

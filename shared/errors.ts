@@ -11,6 +11,14 @@ export const ErrorType = {
   StepProcessingTimeout: 'StepProcessingTimeout',
   /** IDWise has not finished processing the step yet (benign, retried on a fixed cadence). */
   StepNotProcessed: 'StepNotProcessed',
+  /** Final processing after complete-journey has not ended yet (benign, retried on a fixed cadence). */
+  DecisionNotFinal: 'DecisionNotFinal',
+  /** No reviewer has decided yet (benign, retried every reviewCheckInterval). */
+  ReviewPending: 'ReviewPending',
+  /** IDWise's final processing did not end within finalDecisionDeadline. */
+  FinalDecisionTimeout: 'FinalDecisionTimeout',
+  /** A required step takes no image (AML and other non-document steps) and has no files mapped. */
+  NonImageStep: 'NonImageStep',
   /** An image failed our pre-upload checks (missing, empty, wrong format, too large). */
   InvalidImage: 'IdwiseInvalidImage',
   IdwiseAuth: 'IdwiseAuthError',
@@ -31,6 +39,8 @@ export const NON_RETRYABLE_ERROR_TYPES: readonly ErrorType[] = [
   ErrorType.UnknownStep,
   ErrorType.StepFilesTimeout,
   ErrorType.StepProcessingTimeout,
+  ErrorType.FinalDecisionTimeout,
+  ErrorType.NonImageStep,
   ErrorType.InvalidImage,
   ErrorType.IdwiseAuth,
   ErrorType.IdwiseForbidden,

@@ -39,6 +39,9 @@ export type StepFiles = z.infer<typeof StepFilesSchema>;
 export const StepMappingSchema = z.record(z.string().trim().min(1, 'step id must not be empty'), StepFilesSchema);
 export type StepMapping = z.infer<typeof StepMappingSchema>;
 
+const atLeastTwoSeconds = (d: string | number) => durationToMs(d) >= MIN_SUMMARY_INTERVAL_MS;
+const TWO_SECONDS = { message: 'must be at least 2s: IDWise may block callers that check more often' };
+
 // Zero is refused: a zero deadline or timeout would mean "none" to Temporal, not "at once".
 const DurationSchema = z.union([
   z.number().int().positive('must be more than 0 ms, e.g. 600000 or "10m"'),
@@ -54,11 +57,32 @@ export const JourneyOptionsSchema = z.strictObject({
   /** How long a required step without files waits for `provideStepFiles`. */
   waitForFilesTimeout: DurationSchema.default('24h'),
   /** Cadence of Get Journey Summary checks; IDWise forbids less than 2 s. */
-  summaryInterval: DurationSchema.default('2s').refine((d) => durationToMs(d) >= MIN_SUMMARY_INTERVAL_MS, {
-    message: 'must be at least 2s: IDWise may block callers that check the summary more often',
-  }),
+  summaryInterval: DurationSchema.default('2s').refine(atLeastTwoSeconds, TWO_SECONDS),
   /** How long transient IDWise errors (5xx, 429, network) are retried before the journey fails. */
   apiRetryWindow: DurationSchema.default('15m'),
+  /**
+   * A failed attempt IDWise lets the applicant retake (is_concluded false): `retake` waits in stage awaiting-retake
+   * for new files (provideStepFiles); `continue` records the feedback and goes on, as a one-shot integration would.
+   */
+  onStepFeedback: z.enum(['retake', 'continue']).default('retake'),
+  /** How long a retake waits for new files before the journey completes with what IDWise has. */
+  retakeTimeout: DurationSchema.default('24h'),
+  /** Attempts per step in the flow (IDWise's default is 2); only used to report attempts left. */
+  stepAttempts: z.number().int().min(1).max(10).default(2),
+  /** How long IDWise's final processing after complete-journey may take before the journey fails. */
+  finalDecisionDeadline: DurationSchema.default('30m'),
+  /** System decisions that go to a reviewer in IDWise Studio; the journey waits for the manual decision. */
+  awaitReviewFor: z.array(z.string().trim().min(1)).max(10).default(['Refer']),
+  /** Cadence of result checks while a review is pending (a fallback when webhooks are on). */
+  reviewCheckInterval: DurationSchema.default('15m').refine(atLeastTwoSeconds, TWO_SECONDS),
+  /** How long to wait for a reviewer; then the journey ends with the system decision and says so. */
+  reviewWait: DurationSchema.default('14d'),
+  /**
+   * `webhooks`: IDWise's webhooks (through the receiver) say when a step or the journey is done, and summary checks
+   * are only a fallback every fallbackCheckInterval. `polling`: summary checks alone, every summaryInterval.
+   */
+  events: z.enum(['polling', 'webhooks']).default('polling'),
+  fallbackCheckInterval: DurationSchema.default('30s').refine(atLeastTwoSeconds, TWO_SECONDS),
 });
 export type JourneyOptions = z.infer<typeof JourneyOptionsSchema>;
 
@@ -73,6 +97,15 @@ export const JourneyInputSchema = z.strictObject({
   /** applicant_details sealed with the PII key (see client/pii.ts): never in clear in history. */
   sealedApplicantDetails: z.string().min(1).optional(),
   steps: StepMappingSchema.default({}),
+  /** An existing IDWise journey to continue instead of starting one: concluded steps are not submitted again. */
+  journeyId: z.string().trim().min(1).max(200).optional(),
+  /**
+   * Set by a re-run (client rerun, CLI --rerun, batch rerun): continue the IDWise journey of this reference's
+   * previous run when that run failed before IDWise decided, instead of starting a second one.
+   */
+  resumeFailedRun: z.boolean().optional(),
+  /** Internal: the state a long review wait carries into its continued run. Never set it by hand. */
+  continued: z.unknown().optional(),
   options: JourneyOptionsSchema.default(JourneyOptionsSchema.parse({})),
 });
 export type JourneyInput = z.input<typeof JourneyInputSchema>;

@@ -1,22 +1,22 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { JourneyFailedError, StepFilesRejectedError } from '../client/errors.js';
 import { ErrorType } from '../shared/errors.js';
 import { journeyWorkflowId } from '../shared/journey.js';
 import { IdwiseDecision, IdwiseJourneyId, IdwiseReferenceNo, IdwiseStage } from '../shared/search-attributes.js';
-import { createJourneyEnv, FLOW_ID_SELFIE, FLOW_PASSPORT_POA, images, type JourneyEnv } from './helpers/journey-env.js';
+import {
+  createJourneyEnv,
+  FLOW_ID_SELFIE,
+  FLOW_PASSPORT_POA,
+  images,
+  waitFor,
+  type JourneyEnv,
+} from './helpers/journey-env.js';
 
 // The journey workflow end to end: real dev server, real worker, real HTTP to the IDWise sandbox.
 
 const idAndSelfie = { '0': { image: images.front, image2: images.back }, '2': { image: images.selfie } };
-
-async function waitFor<T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (ok(value)) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}; last value ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe('identity journey', () => {
   let env: JourneyEnv;
@@ -163,9 +163,14 @@ describe('identity journey', () => {
     expect(counters.summaryCalls).toBeLessThanOrEqual(5); // one flow-steps read, then one check per 2 s
   });
 
-  it('records a step that fails with user feedback, and still completes with IDWise decision', async () => {
+  it('with onStepFeedback continue, records a step that fails with user feedback and completes', async () => {
     const ref = env.ref('feedback-');
-    await env.journeys.startJourney({ referenceNo: ref, flowId: FLOW_ID_SELFIE, steps: idAndSelfie });
+    await env.journeys.startJourney({
+      referenceNo: ref,
+      flowId: FLOW_ID_SELFIE,
+      steps: idAndSelfie,
+      options: { onStepFeedback: 'continue', awaitReviewFor: [] },
+    });
     const outcome = await env.journeys.awaitOutcome(ref);
     const first = outcome.steps[0]!;
     expect(first.passed).toBe(false);
@@ -173,20 +178,33 @@ describe('identity journey', () => {
     expect(outcome.decision.final).not.toBe('Complete');
   });
 
-  it('fails fast with a clear, non-retried error on a 4xx (image that is not JPEG, PNG or PDF)', async () => {
+  it('checks images before IDWise sees anything: a file that is not an image never creates a journey', async () => {
     const ref = env.ref('pass-');
-    const notAnImage = new URL(import.meta.url).pathname; // this test file
+    const notAnImage = join(mkdtempSync(join(tmpdir(), 'idwise-not-image-')), 'selfie.jpg');
+    writeFileSync(notAnImage, 'this is text, not a JPEG');
     await env.journeys.startJourney({
       referenceNo: ref,
       flowId: FLOW_ID_SELFIE,
       steps: { ...idAndSelfie, '2': { image: notAnImage } },
     });
-    const startedAt = Date.now();
     const err = (await env.journeys.awaitOutcome(ref).catch((e: unknown) => e)) as JourneyFailedError;
     expect(err.type).toBe(ErrorType.InvalidImage);
-    expect(err.reason).toMatch(/step 2/);
-    expect(err.reason).toContain('journey.test.ts');
-    expect(Date.now() - startedAt).toBeLessThan(20_000);
+    expect(err.reason).toMatch(/step 2 image/);
+    expect(err.reason).not.toContain(notAnImage); // image paths may name the applicant
+    expect(env.sandbox.admin.findJourneys(ref)).toEqual([]);
+  });
+
+  it('refuses an image from outside the allowed image roots, before any IDWise journey exists', async () => {
+    const ref = env.ref('pass-');
+    await env.journeys.startJourney({
+      referenceNo: ref,
+      flowId: FLOW_ID_SELFIE,
+      steps: { ...idAndSelfie, '2': { image: '/etc/hostname' } },
+    });
+    const err = (await env.journeys.awaitOutcome(ref).catch((e: unknown) => e)) as JourneyFailedError;
+    expect(err.type).toBe(ErrorType.InvalidImage);
+    expect(err.reason).toMatch(/step 2 image: not under an allowed image root/);
+    expect(env.sandbox.admin.findJourneys(ref)).toEqual([]);
   });
 
   it('fails fast on an IDWise 4xx: an unknown flow id', async () => {

@@ -1,4 +1,4 @@
-import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities, type ActivityOptions } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
 import { durationToMs } from '../shared/duration.js';
 import { NON_RETRYABLE_ERROR_TYPES } from '../shared/errors.js';
@@ -7,9 +7,18 @@ import type { ValidJourneyInput } from '../shared/journey.js';
 type JourneyActivities = ReturnType<typeof createActivities>;
 const nonRetryableErrorTypes = [...NON_RETRYABLE_ERROR_TYPES];
 
+/** A poll as a retry policy (samples-typescript polling/infrequent): fixed interval, bounded by a deadline. */
+export function pollEvery(intervalMs: number, deadlineMs: number): ActivityOptions {
+  return {
+    startToCloseTimeout: intervalMs + 20_000,
+    scheduleToCloseTimeout: Math.max(1, deadlineMs),
+    retry: { initialInterval: intervalMs, backoffCoefficient: 1, maximumInterval: intervalMs, nonRetryableErrorTypes },
+  };
+}
+
 /**
- * The three kinds of IDWise call, each with its own timeouts and retry policy. Temporal is the only
- * retry layer (got's retries are off); Retry-After from a 429 overrides the interval via nextRetryDelay.
+ * The kinds of IDWise call, each with its own timeouts and retry policy. Temporal is the only retry layer (got's
+ * retries are off); Retry-After from a 429 overrides the interval via nextRetryDelay (never below 2 s for summaries).
  */
 export function journeyActivityOptions(options: ValidJourneyInput['options']) {
   const interval = durationToMs(options.summaryInterval);
@@ -27,16 +36,28 @@ export function journeyActivityOptions(options: ValidJourneyInput['options']) {
     heartbeatTimeout: '20s',
     retry: { ...call.retry, initialInterval: interval },
   };
-  // Polling as a retry policy (samples-typescript polling/infrequent): each attempt is one summary call,
-  // "not processed yet" is a benign retryable failure, the fixed interval keeps to IDWise's rate rule,
-  // and scheduleToClose is the step's deadline. Retries add no history events.
-  const check: ActivityOptions = {
+  // Polling: each attempt is one summary call, "not processed yet" is a benign retryable failure, the fixed
+  // interval keeps to IDWise's rate rule, and scheduleToClose is the step's deadline. Retries add no history.
+  const check = pollEvery(interval, durationToMs(options.stepDeadline));
+  // One look (webhooks mode): transient errors retried like a call, never sooner than the summary interval.
+  const once = (remainingMs: number): ActivityOptions => ({
+    ...call,
     startToCloseTimeout: interval + 20_000,
-    scheduleToCloseTimeout: options.stepDeadline,
-    retry: { initialInterval: interval, backoffCoefficient: 1, maximumInterval: interval, nonRetryableErrorTypes },
-  };
-  return { interval, call, upload, check };
+    scheduleToCloseTimeout: Math.max(1, remainingMs),
+    retry: { ...call.retry, initialInterval: interval },
+  });
+  return { interval, call, upload, check, once };
 }
 
 /** Every call passes its group's options and a summary through executeWithOptions. */
 export const acts = proxyActivities<JourneyActivities>({ startToCloseTimeout: '40s' });
+
+/**
+ * Work that stays on this worker and needs no IDWise: local activities (a history marker each, no task-queue round
+ * trip). The pre-flight check reads files and probes image URLs; transient probe errors retry like a call.
+ */
+export const localActs = proxyLocalActivities<JourneyActivities>({
+  startToCloseTimeout: '1m',
+  scheduleToCloseTimeout: '15m',
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes },
+});

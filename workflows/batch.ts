@@ -1,4 +1,5 @@
 import {
+  patched,
   ApplicationFailure,
   ParentClosePolicy,
   WorkflowIdReusePolicy,
@@ -57,6 +58,8 @@ export async function batchJourneys(rawInput: BatchInput, carry?: BatchCarry): P
   }
   const input = parsed.data;
   const batchId = input.batchId ?? workflowInfo().workflowId;
+  // Batches recorded before journeys could resume replay without it.
+  const resumeFailedRuns = patched('batch-resume-failed-runs');
   const progress: BatchProgress = carry?.progress ?? {
     batchId,
     total: null,
@@ -84,7 +87,12 @@ export async function batchJourneys(rawInput: BatchInput, carry?: BatchCarry): P
     try {
       const child = await startChild(identityJourney, {
         workflowId: journeyWorkflowId(referenceNo),
-        args: [journey],
+        // A journey whose previous run failed continues that run's IDWise journey instead of starting a second.
+        args: [
+          resumeFailedRuns
+            ? { ...journey, resumeFailedRun: true, ...(input.journeyOptions ? { options: input.journeyOptions } : {}) }
+            : journey,
+        ],
         workflowIdReusePolicy:
           input.rerun === 'all'
             ? WorkflowIdReusePolicy.ALLOW_DUPLICATE

@@ -1,10 +1,12 @@
-import { setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { ValidJourneyInput } from '../shared/journey.js';
 import type {
   FlowStep,
   JourneyDecision,
   JourneyProgress,
   JourneyStage,
+  RetakeRequest,
+  ReviewReport,
   StepCheck,
   StepReport,
   StepState,
@@ -16,6 +18,7 @@ import {
   IdwiseReferenceNo,
   IdwiseStage,
 } from '../shared/search-attributes.js';
+import { renderDetails } from './journey-details.js';
 
 /**
  * The journey's visible state. Every change goes to three places at once, so they never disagree:
@@ -24,8 +27,8 @@ import {
 export class JourneyState {
   private readonly state: JourneyProgress;
 
-  constructor(input: ValidJourneyInput) {
-    this.state = {
+  constructor(input: ValidJourneyInput, carried?: JourneyProgress) {
+    this.state = carried ?? {
       referenceNo: input.referenceNo,
       flowId: input.flowId,
       journeyId: null,
@@ -33,18 +36,23 @@ export class JourneyState {
       currentStepId: null,
       steps: [],
       decision: null,
+      retake: null,
+      review: { status: 'not-needed', since: null, reviewedAt: null },
+      events: input.options.events,
       error: null,
     };
     // The client sets these at start; upsert only what is missing (a hand-started or batch-started run),
-    // since every upsert is a billable action and a visibility write.
-    const current = workflowInfo().typedSearchAttributes;
-    const wanted = [
-      { key: IdwiseReferenceNo, value: input.referenceNo },
-      { key: IdwiseFlowId, value: input.flowId },
-      { key: IdwiseStage, value: 'starting' },
-    ];
-    const missing = wanted.filter(({ key, value }) => current.get(key) !== value);
-    if (missing.length > 0) upsertSearchAttributes(missing);
+    // since every upsert is a billable action and a visibility write. A continued run inherits them.
+    if (!carried) {
+      const current = workflowInfo().typedSearchAttributes;
+      const wanted = [
+        { key: IdwiseReferenceNo, value: input.referenceNo },
+        { key: IdwiseFlowId, value: input.flowId },
+        { key: IdwiseStage, value: 'starting' },
+      ];
+      const missing = wanted.filter(({ key, value }) => current.get(key) !== value);
+      if (missing.length > 0) upsertSearchAttributes(missing);
+    }
     this.render();
   }
 
@@ -56,13 +64,17 @@ export class JourneyState {
     return this.state.steps;
   }
 
+  get journeyId(): string | null {
+    return this.state.journeyId;
+  }
+
   started(journeyId: string): void {
     this.state.journeyId = journeyId;
     upsertSearchAttributes([{ key: IdwiseJourneyId, value: journeyId }]);
     this.render();
   }
 
-  setSteps(steps: FlowStep[]): void {
+  setSteps(steps: FlowStep[], stepAttempts?: number): void {
     this.state.steps = steps.map((s) => ({
       ...s,
       state: 'pending',
@@ -70,6 +82,8 @@ export class JourneyState {
       passed: null,
       concluded: null,
       feedback: null,
+      attemptsUsed: 0,
+      attemptsLeft: stepAttempts ?? null,
     }));
     this.render();
   }
@@ -81,8 +95,38 @@ export class JourneyState {
     this.stage(stage);
   }
 
+  /** A submission this journey made (a first attempt or a retake), for attempts used and left. */
+  attempted(stepId: string, stepAttempts: number): void {
+    const report = this.find(stepId);
+    report.attemptsUsed += 1;
+    report.attemptsLeft = Math.max(0, stepAttempts - report.attemptsUsed);
+  }
+
   processed(stepId: string, check: StepCheck, skipped: boolean): void {
-    Object.assign(this.find(stepId), { ...check, state: skipped ? 'skipped' : 'processed' });
+    const report = this.find(stepId);
+    Object.assign(report, { ...check, state: skipped ? 'skipped' : 'processed' });
+    // IDWise's word wins over our count: a concluded step has no attempts left, an open one at least one.
+    if (report.attemptsLeft !== null && check.concluded !== null) {
+      report.attemptsLeft = check.concluded ? 0 : Math.max(1, report.attemptsLeft);
+    }
+    this.render();
+  }
+
+  /** Files provided for a step failed the pre-flight check: the step waits for others, and says why. */
+  filesRejected(stepId: string, reason: string): void {
+    const report = this.find(stepId);
+    report.feedback = { code: 'files_rejected', title: 'Files rejected before upload', details: reason };
+    const waiting = this.state.retake?.stepId === stepId ? 'awaiting-retake' : 'waiting-for-files';
+    this.step(stepId, waiting, waiting);
+  }
+
+  awaitingRetake(retake: RetakeRequest): void {
+    this.state.retake = retake;
+    this.step(retake.stepId, 'awaiting-retake', 'awaiting-retake');
+  }
+
+  retakeClosed(): void {
+    this.state.retake = null;
     this.render();
   }
 
@@ -97,8 +141,17 @@ export class JourneyState {
     this.render();
   }
 
-  completed(decision: JourneyDecision): void {
+  /** The system decision is known and a reviewer must decide: ops filter on Refer + awaiting-review. */
+  awaitingReview(decision: JourneyDecision, since: string): void {
     this.state.decision = decision;
+    this.state.currentStepId = null;
+    this.state.review = { status: 'waiting', since, reviewedAt: null };
+    this.stage('awaiting-review', decision.final);
+  }
+
+  completed(decision: JourneyDecision, review: ReviewReport): void {
+    this.state.decision = decision;
+    this.state.review = review;
     this.state.currentStepId = null;
     this.stage('completed', decision.final); // one upsert for both: ops filter on them together
   }
@@ -115,23 +168,6 @@ export class JourneyState {
   }
 
   private render(): void {
-    const s = this.state;
-    // The UI shows this in a short frame: stage, decision and error first, then the steps, ids last.
-    const head = [`**Stage:** ${s.stage}${s.currentStepId ? ` (step ${s.currentStepId})` : ''}`];
-    if (s.decision) head.push(`**Decision:** ${s.decision.final} (system: ${s.decision.system})`);
-    const lines = [head.join(' · '), ''];
-    if (s.error) lines.push(`**Error:** ${s.error}`, '');
-    if (s.steps.length > 0) {
-      lines.push('| Step | Type | Title | State | Result | Feedback |', '|---|---|---|---|---|---|');
-      for (const step of s.steps) {
-        const result = step.passed === null ? '' : step.passed ? 'passed' : 'failed';
-        const cells = [step.stepId, step.type, step.title, step.state, result, step.feedback?.title ?? ''];
-        // IDWise's titles and feedback are free text: a '|' would break the table.
-        lines.push(`| ${cells.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`);
-      }
-      lines.push('');
-    }
-    lines.push(`**IDWise journey:** ${s.journeyId ?? '(not started)'}`);
-    setCurrentDetails(lines.join('\n'));
+    renderDetails(this.state);
   }
 }

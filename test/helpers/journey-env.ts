@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import type { EventActivitiesConfig } from '../../activities/index.js';
 import { createJourneyClient, type JourneyClient } from '../../client/journey-client.js';
 import { createIdwiseClient, loadIdwiseConfig, type IdwiseApi } from '../../idwise/index.js';
 import { startSandbox, type RunningSandbox, type SandboxSwitches } from '../../sandbox/index.js';
@@ -50,7 +51,7 @@ function quietRuntime(): void {
 export const TEST_IMAGE_ROOTS = [join(repoRoot, 'samples'), tmpdir()].join(',');
 
 export async function createJourneyEnv(
-  opts: { sandboxSwitches?: Partial<SandboxSwitches>; imageRoots?: string } = {},
+  opts: { sandboxSwitches?: Partial<SandboxSwitches>; imageRoots?: string; events?: EventActivitiesConfig } = {},
 ): Promise<JourneyEnv> {
   const address = process.env.TEMPORAL_TEST_ADDRESS;
   const workflowBundlePath = process.env.TEMPORAL_TEST_WORKFLOW_BUNDLE;
@@ -96,6 +97,7 @@ export async function createJourneyEnv(
         imageSources: idwiseConfig.imageSources,
         maxImageBytes: idwiseConfig.maxImageBytes,
         workflowBundlePath,
+        ...(opts.events ? { events: opts.events } : {}),
       });
       running = worker.run();
       return worker;
@@ -109,4 +111,20 @@ export async function createJourneyEnv(
       await sandbox.close();
     },
   };
+}
+
+/** Polls `read` until `ok` (tests only: the product itself never polls by hand). */
+export async function waitFor<T>(
+  what: string,
+  read: () => Promise<T>,
+  ok: (v: T) => boolean,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (ok(value)) return value;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}; last value ${JSON.stringify(value)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }

@@ -1,0 +1,100 @@
+import { startWebhookReceiver, WEBHOOK_PATH, type WebhookReceiver } from '../webhooks/server.js';
+import { createJourneyEnv, FLOW_ID_SELFIE, images, waitFor, type JourneyEnv } from './helpers/journey-env.js';
+
+// Journeys driven by IDWise's webhooks: the sandbox posts Finished Step / Finished Journey / Updated Journey to the
+// real receiver over HTTP, the receiver signals the journey, and summary checks are only the fallback. The fallback
+// interval is set far beyond the test's length, so a journey that finishes proves the events drove it.
+
+const idAndSelfie = { '0': { image: images.front, image2: images.back }, '2': { image: images.selfie } };
+const TOKEN = 'webhook-test-token-0123456789';
+
+describe('webhook-driven journeys', () => {
+  let env: JourneyEnv;
+  let receiver: WebhookReceiver;
+  const webhooks = { events: 'webhooks' as const, fallbackCheckInterval: '10m', reviewCheckInterval: '10m' };
+
+  beforeAll(async () => {
+    env = await createJourneyEnv({ sandboxSwitches: { processingDelayMs: 500, finalProcessingMs: 500 } });
+    receiver = await startWebhookReceiver({ auth: `bearer:${TOKEN}`, client: env.client, port: 0, log: () => {} });
+    env.sandbox.admin.setWebhooks({
+      url: `${receiver.url}${WEBHOOK_PATH}`,
+      auth: `bearer:${TOKEN}`,
+      retryScheduleMs: [200, 400, 600],
+    });
+    await env.startWorker();
+  });
+  afterAll(async () => {
+    await env.close();
+    await receiver.close();
+  });
+  afterEach(() => env.sandbox.admin.setWebhookFaults({ duplicateRate: 0, dropRate: 0, delayMs: 0, reorder: false }));
+
+  it('finishes on events, with one summary call per step plus the flow read', async () => {
+    const ref = env.ref('pass-');
+    await env.journeys.startJourney({
+      referenceNo: ref,
+      flowId: FLOW_ID_SELFIE,
+      steps: idAndSelfie,
+      options: webhooks,
+    });
+    const outcome = await env.journeys.awaitOutcome(ref);
+    expect(outcome.decision.final).toBe('Complete');
+    const counters = env.sandbox.admin.journeyCounters(outcome.journeyId)!;
+    expect(counters.summaryCalls).toBeLessThanOrEqual(3);
+    expect(counters.pollRuleViolations).toBe(0);
+    expect(counters.processSubmissions).toEqual({ '0': 1, '2': 1 });
+  });
+
+  it('changes nothing when events come twice and out of order', async () => {
+    env.sandbox.admin.setWebhookFaults({ duplicateRate: 1, reorder: true });
+    const refs = [env.ref('pass-'), env.ref('pass-'), env.ref('feedback-')];
+    for (const ref of refs) {
+      await env.journeys.startJourney({
+        referenceNo: ref,
+        flowId: FLOW_ID_SELFIE,
+        steps: idAndSelfie,
+        options: { ...webhooks, onStepFeedback: 'continue', awaitReviewFor: [] },
+      });
+    }
+    const outcomes = await Promise.all(refs.map((ref) => env.journeys.awaitOutcome(ref)));
+    expect(outcomes.map((o) => o.decision.final)).toEqual(['Complete', 'Complete', 'Refer']);
+    for (const o of outcomes) {
+      const counters = env.sandbox.admin.journeyCounters(o.journeyId)!;
+      expect(counters.processSubmissions).toEqual({ '0': 1, '2': 1 });
+      expect(counters.pollRuleViolations).toBe(0);
+      expect(counters.summaryCalls).toBeLessThanOrEqual(3);
+    }
+  });
+
+  it('ends a review on the Updated Journey event, long before the next review check', async () => {
+    const ref = env.ref('refer-');
+    await env.journeys.startJourney({
+      referenceNo: ref,
+      flowId: FLOW_ID_SELFIE,
+      steps: idAndSelfie,
+      options: webhooks,
+    });
+    const waiting = await waitFor(
+      'awaiting-review',
+      () => env.journeys.getProgress(ref),
+      (p) => p.stage === 'awaiting-review',
+    );
+    env.sandbox.admin.review(waiting.journeyId!, 'Rejected');
+    const outcome = await env.journeys.awaitOutcome(ref);
+    expect(outcome.decision).toEqual({ system: 'Refer', manual: 'Rejected', final: 'Rejected' });
+  });
+
+  it('falls back to summary checks when a webhook is lost', async () => {
+    env.sandbox.admin.setWebhookFaults({ dropRate: 1 });
+    const ref = env.ref('pass-');
+    await env.journeys.startJourney({
+      referenceNo: ref,
+      flowId: FLOW_ID_SELFIE,
+      steps: idAndSelfie,
+      options: { ...webhooks, fallbackCheckInterval: '3s' },
+    });
+    const outcome = await env.journeys.awaitOutcome(ref);
+    expect(outcome.decision.final).toBe('Complete');
+    expect(env.sandbox.admin.journeyCounters(outcome.journeyId)!.pollRuleViolations).toBe(0);
+  });
+});

@@ -1,0 +1,235 @@
+import { ActivityFailure, ApplicationFailure, condition } from '@temporalio/workflow';
+import { durationToMs, formatMs } from '../shared/duration.js';
+import { ErrorType } from '../shared/errors.js';
+import { describeIssues, StepMappingSchema, type StepFiles, type ValidJourneyInput } from '../shared/journey.js';
+import type { FlowStep, ProvideStepFilesInput, RetakeRequest, StepCheck } from '../shared/progress.js';
+import { acts, type journeyActivityOptions } from './activity-options.js';
+import type { IdwiseInbox } from './idwise-inbox.js';
+import { concluded, preflight, type Opened } from './journey-open.js';
+import type { JourneyOutbox } from './journey-outbox.js';
+import type { JourneyState } from './journey-state.js';
+import { isDeadline, lastErrorBefore, waitInTurn } from './journey-waits.js';
+import { journeyMetrics } from './metrics.js';
+
+export interface JourneyContext {
+  input: ValidJourneyInput;
+  opts: ReturnType<typeof journeyActivityOptions>;
+  journey: JourneyState;
+  inbox: IdwiseInbox;
+  outbox: JourneyOutbox;
+  /** The latest files per step: from the input, then from provideStepFiles. */
+  files: Map<string, StepFiles>;
+  /** Steps whose files came by update and have not been pre-flighted yet. */
+  unchecked: Set<string>;
+  /** Steps whose current attempt was submitted: their files cannot change until a retake opens. */
+  locked: Set<string>;
+  /** When the journey last called Get Journey Summary (workflow time), for IDWise's 2 s rule. */
+  lastSummaryAt: number | null;
+  unansweredRetake?: RetakeRequest;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** Every step of the flow in order; a concluded step (on resume) is recorded, never submitted again. */
+export async function runSteps(ctx: JourneyContext, opened: Opened): Promise<void> {
+  for (const step of opened.steps) await runStep(ctx, opened, step);
+}
+
+async function runStep(ctx: JourneyContext, opened: Opened, step: FlowStep): Promise<void> {
+  const { journey, input } = ctx;
+  const entry = opened.states[step.stepId];
+  if (entry?.check && concluded(opened, step.stepId)) {
+    journey.processed(step.stepId, entry.check, entry.check.status !== 'Submitted');
+    return;
+  }
+  // On resume IDWise may hold a submission being processed, or a failed attempt awaiting its retake.
+  let check: StepCheck | null = entry?.check ?? null;
+  let inFlight = !!entry?.submitted && !check;
+  let attempt = entry?.submitted ? 1 : 0;
+  if (check) journey.processed(step.stepId, check, false);
+  // One pass per attempt: IDWise's attempts per step bound it, and a person supplies every retake.
+  for (;;) {
+    if (!check) {
+      const since = Date.now();
+      let skipped = false;
+      if (!inFlight) {
+        const files = await filesFor(ctx, step);
+        skipped = 'skip' in files;
+        attempt += 1;
+        journey.attempted(step.stepId, input.options.stepAttempts);
+        await submit(ctx, step, files, attempt);
+      }
+      inFlight = false;
+      journey.step(step.stepId, 'processing', 'awaiting-processing');
+      const checked = await awaitProcessed(ctx, step, since);
+      check = checked.check;
+      journey.processed(step.stepId, check, skipped);
+      journeyMetrics.stepProcessed(step.type, (Date.now() - since) / 1000, checked.summaryCalls);
+      if (skipped) return;
+    }
+    if (check.passed === true || check.concluded !== false || input.options.onStepFeedback === 'continue') return;
+    if (!(await awaitRetake(ctx, step, check))) return;
+    check = null;
+  }
+}
+
+const label = (step: FlowStep) => `step ${step.stepId}: ${step.type}, ${step.title}`;
+
+/** The step's files: mapped, skipped when optional, or awaited from provideStepFiles (bounded). */
+async function filesFor(ctx: JourneyContext, step: FlowStep): Promise<StepFiles> {
+  const mapped = ctx.files.get(step.stepId);
+  if (mapped && !ctx.unchecked.has(step.stepId)) return mapped;
+  if (!mapped && step.optional) return { skip: true };
+  const timeout = durationToMs(ctx.input.options.waitForFilesTimeout);
+  if (!mapped) {
+    ctx.journey.step(step.stepId, 'waiting-for-files', 'waiting-for-files');
+    ctx.outbox.emit('journey.needs-files', step.stepId, {
+      stepId: step.stepId,
+      stepType: step.type,
+      waitUntil: iso(Date.now() + timeout),
+    });
+  }
+  const files = await awaitFiles(ctx, step, Date.now() + timeout);
+  if (!files) {
+    throw ApplicationFailure.nonRetryable(
+      `no files for required ${label(step)} within ${formatMs(timeout)}; supply them with provideStepFiles and re-run the journey`,
+      ErrorType.StepFilesTimeout,
+    );
+  }
+  return files;
+}
+
+/** Waits until files for the step arrive and pass the pre-flight check; files that fail it are dropped and said so. */
+async function awaitFiles(ctx: JourneyContext, step: FlowStep, deadline: number): Promise<StepFiles | null> {
+  const id = step.stepId;
+  for (;;) {
+    const remaining = deadline - Date.now();
+    if (remaining <= 0 || !(await condition(() => ctx.files.has(id), remaining))) return null;
+    const files = ctx.files.get(id)!;
+    if (!ctx.unchecked.delete(id)) return files;
+    try {
+      await preflight(ctx, { [id]: files });
+      return files;
+    } catch (err) {
+      const image = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause : null;
+      if (image?.type !== ErrorType.InvalidImage) throw err;
+      ctx.files.delete(id);
+      ctx.journey.filesRejected(id, image.message);
+    }
+  }
+}
+
+async function submit(ctx: JourneyContext, step: FlowStep, files: StepFiles, attempt: number): Promise<void> {
+  ctx.journey.step(step.stepId, 'submitting', 'submitting');
+  ctx.locked.add(step.stepId);
+  const what = 'skip' in files ? 'skip' : attempt > 1 ? `retake (attempt ${attempt})` : 'submit';
+  const { summaryAt } = await acts.submitStep.executeWithOptions(
+    { ...ctx.opts.upload, summary: `${what} ${label(step)}` },
+    [{ journeyId: ctx.journey.journeyId!, stepId: step.stepId, files, notBefore: nextSummaryAt(ctx), attempt }],
+  );
+  if (summaryAt !== null) ctx.lastSummaryAt = summaryAt;
+}
+
+const nextSummaryAt = (ctx: JourneyContext) => (ctx.lastSummaryAt === null ? 0 : ctx.lastSummaryAt + ctx.opts.interval);
+
+/** Until IDWise has processed the attempt: a poll (polling), or its Finished Step webhook with a fallback check. */
+async function awaitProcessed(ctx: JourneyContext, step: FlowStep, since: number) {
+  const { opts, input } = ctx;
+  const deadlineMs = durationToMs(input.options.stepDeadline);
+  const args = (pending: 'throw' | 'return') => ({
+    journeyId: ctx.journey.journeyId!,
+    stepId: step.stepId,
+    notBefore: nextSummaryAt(ctx),
+    pending,
+  });
+  const summary = `check ${label(step)} processed`;
+  let calls = 0;
+  try {
+    const done =
+      input.options.events === 'webhooks'
+        ? await waitInTurn({
+            since,
+            deadline: since + deadlineMs,
+            fallbackMs: durationToMs(input.options.fallbackCheckInterval),
+            eventSince: (t) => ctx.inbox.stepFinishedSince(step.stepId, t),
+            check: async (remainingMs) => {
+              calls += 1;
+              const r = await acts.checkStepProcessed.executeWithOptions({ ...opts.once(remainingMs), summary }, [
+                args('return'),
+              ]);
+              ctx.lastSummaryAt = r.checkedAt;
+              return r.check ? { ...r, check: r.check, summaryCalls: calls } : null;
+            },
+          })
+        : await acts.checkStepProcessed.executeWithOptions({ ...opts.check, summary }, [args('throw')]);
+    ctx.lastSummaryAt = done.checkedAt;
+    return { check: done.check!, summaryCalls: done.summaryCalls };
+  } catch (err) {
+    if (!isDeadline(err)) throw err;
+    // A deadline reached while IDWise answered 5xx or 429 says so, and keeps that answer as its cause.
+    const last = lastErrorBefore(err, ErrorType.StepNotProcessed);
+    throw ApplicationFailure.create({
+      nonRetryable: true,
+      type: ErrorType.StepProcessingTimeout,
+      message: last
+        ? `IDWise kept failing while ${label(step)} was being checked, until the step deadline (${formatMs(deadlineMs)}): ${last.message}`
+        : `IDWise did not finish processing ${label(step)} within ${formatMs(deadlineMs)} (stepDeadline)`,
+      ...(last ? { cause: last } : {}),
+    });
+  }
+}
+
+/** A failed attempt IDWise lets the applicant retake: ask for new files and wait (retakeTimeout). */
+async function awaitRetake(ctx: JourneyContext, step: FlowStep, check: StepCheck): Promise<boolean> {
+  const id = step.stepId;
+  const report = ctx.journey.steps.find((s) => s.stepId === id)!;
+  const now = Date.now();
+  const expires = now + durationToMs(ctx.input.options.retakeTimeout);
+  const retake: RetakeRequest = {
+    stepId: id,
+    feedback: check.feedback,
+    attemptsUsed: report.attemptsUsed,
+    attemptsLeft: report.attemptsLeft,
+    requestedAt: iso(now),
+    expiresAt: iso(expires),
+  };
+  ctx.files.delete(id);
+  ctx.unchecked.delete(id);
+  ctx.locked.delete(id);
+  ctx.journey.awaitingRetake(retake);
+  ctx.outbox.emit('journey.needs-retake', `${id}/${report.attemptsUsed}`, {
+    stepId: id,
+    stepType: step.type,
+    feedback: check.feedback,
+    attemptsUsed: retake.attemptsUsed,
+    attemptsLeft: retake.attemptsLeft,
+    waitUntil: retake.expiresAt,
+  });
+  const files = await awaitFiles(ctx, step, expires);
+  ctx.journey.retakeClosed();
+  if (files) return true;
+  ctx.unansweredRetake = retake;
+  return false;
+}
+
+/** provideStepFiles takes files for steps not submitted yet, and for a step awaiting its retake. */
+export function validateProvidedFiles(update: ProvideStepFilesInput, ctx: JourneyContext): void {
+  const parsed = StepMappingSchema.safeParse(update?.steps);
+  if (!parsed.success) throw new Error(`invalid step files: ${describeIssues(parsed.error)}`);
+  const ids = Object.keys(parsed.data);
+  if (ids.length === 0) throw new Error('provideStepFiles needs at least one step id');
+  const steps = ctx.journey.steps;
+  if (steps.length > 0) {
+    const known = new Set(steps.map((s) => s.stepId));
+    const unknown = ids.filter((id) => !known.has(id));
+    if (unknown.length > 0) {
+      throw new Error(`unknown step id(s) ${unknown.join(', ')}; this flow has ${[...known].join(', ')}`);
+    }
+  }
+  const late = ids.filter((id) => ctx.locked.has(id) || steps.find((s) => s.stepId === id)?.state === 'processed');
+  if (late.length > 0) {
+    throw new Error(
+      `step(s) ${late.join(', ')} were already submitted; files can change only while a retake is awaited`,
+    );
+  }
+}
