@@ -1,7 +1,7 @@
 import { activityInfo, cancellationSignal, heartbeat, log, sleep } from '@temporalio/activity';
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import type { IdwiseApi, JourneySummary } from '../idwise/index.js';
-import type { ApplicantDetails } from '../pii/sealed-applicant-details.js';
+import type { ApplicantDetails, SealBinding } from '../pii/sealed-applicant-details.js';
 import { ErrorType } from '../shared/errors.js';
 import type { StepFiles } from '../shared/journey.js';
 import { mapFailures } from './failures.js';
@@ -10,8 +10,8 @@ import { hasSubmission, isProcessed, toFlowSteps, toResultSummary, toStepCheck }
 
 export interface ActivityDeps {
   idwise: IdwiseApi;
-  /** Opens sealed applicant_details; absent when the worker has no PII key. */
-  openApplicantDetails?: (sealed: string) => ApplicantDetails;
+  /** Opens sealed applicant_details of the journey `binding`; absent when the worker has no PII keys. */
+  openApplicantDetails?: (sealed: string, binding: SealBinding) => ApplicantDetails;
 }
 
 /** Waits out IDWise's summary rate rule, measured from the journey's previous summary call. */
@@ -40,12 +40,12 @@ export function createJourneyActivities({ idwise, openApplicantDetails }: Activi
     async startJourney(req: { flowId: string; referenceNo: string; sealedApplicantDetails?: string | undefined }) {
       if (req.sealedApplicantDetails && !openApplicantDetails) {
         throw ApplicationFailure.nonRetryable(
-          'the journey carries sealed applicant details but this worker has no IDWISE_PII_KEY to open them',
-          ErrorType.InvalidInput,
+          'the journey carries sealed applicant details but this worker has no IDWISE_PII_KEYS to open them',
+          ErrorType.ApplicantDetailsUnreadable,
         );
       }
       const applicantDetails = req.sealedApplicantDetails
-        ? openApplicantDetails!(req.sealedApplicantDetails)
+        ? openApplicantDetails!(req.sealedApplicantDetails, { referenceNo: req.referenceNo, flowId: req.flowId })
         : undefined;
       const res = await mapFailures(() =>
         idwise.startJourney({ flowId: req.flowId, referenceNo: req.referenceNo, applicantDetails }, signal()),

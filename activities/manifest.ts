@@ -3,7 +3,7 @@ import { dirname, extname, isAbsolute, resolve } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import { resolveMappingPaths } from '../client/mapping-file.js';
-import { ApplicantDetailsSchema, type ApplicantDetails } from '../pii/sealed-applicant-details.js';
+import { ApplicantDetailsSchema, type ApplicantDetails, type SealBinding } from '../pii/sealed-applicant-details.js';
 import type { BatchEntry } from '../shared/batch.js';
 import { ErrorType } from '../shared/errors.js';
 import { describeIssues, JourneyInputSchema, type JourneyInput } from '../shared/journey.js';
@@ -35,8 +35,8 @@ export interface ManifestPage {
 }
 
 export interface ManifestDeps {
-  /** Seals applicant details for history; absent when the worker has no PII key. */
-  sealApplicantDetails?: (details: ApplicantDetails) => string;
+  /** Seals applicant details for history, bound to their journey; absent when the worker has no PII keys. */
+  sealApplicantDetails?: (details: ApplicantDetails, binding: SealBinding) => string;
 }
 
 function invalidManifest(path: string, why: string): ApplicationFailure {
@@ -112,7 +112,7 @@ export function createManifestActivities({ sealApplicantDetails }: ManifestDeps 
       }
       let sealed: string | undefined;
       if (r.applicantDetails !== undefined) {
-        if (!sealApplicantDetails) return { row, invalid: 'applicantDetails need IDWISE_PII_KEY on the worker' };
+        if (!sealApplicantDetails) return { row, invalid: 'applicantDetails need IDWISE_PII_KEYS on the worker' };
         const source = r.applicantDetails as { file?: unknown };
         const details =
           typeof source.file === 'string'
@@ -123,7 +123,11 @@ export function createManifestActivities({ sealApplicantDetails }: ManifestDeps 
             : r.applicantDetails;
         const parsedDetails = ApplicantDetailsSchema.safeParse(details);
         if (!parsedDetails.success) return { row, invalid: `applicantDetails: ${describeIssues(parsedDetails.error)}` };
-        sealed = sealApplicantDetails(parsedDetails.data);
+        // Bound to the values the journey will validate to (the schema trims them).
+        sealed = sealApplicantDetails(parsedDetails.data, {
+          referenceNo: r.referenceNo.trim(),
+          flowId: r.flowId.trim(),
+        });
       }
       const journey: JourneyInput = {
         referenceNo: r.referenceNo,

@@ -1,8 +1,10 @@
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import type { ClientConnectConfig } from '@temporalio/envconfig/lib/types.js';
 import { z } from 'zod';
+import { loadCodecKeys } from '../codec/data-converter.js';
+import type { KeyRing } from '../codec/keys.js';
 import { loadIdwiseConfig, type IdwiseConfig } from '../idwise/index.js';
-import { parsePiiKey } from '../pii/sealed-applicant-details.js';
+import { loadPiiKeys } from '../pii/sealed-applicant-details.js';
 import { DEFAULT_TASK_QUEUE } from '../shared/journey.js';
 
 export interface WorkerConfig {
@@ -10,7 +12,10 @@ export interface WorkerConfig {
   namespace: string;
   temporal: ClientConnectConfig;
   idwise: IdwiseConfig;
-  piiKey: Buffer | null;
+  /** IDWISE_CODEC_KEYS: encrypts every payload; required. */
+  codecKeys: KeyRing;
+  /** IDWISE_PII_KEYS: opens sealed applicant details; null when journeys carry none. */
+  piiKeys: KeyRing | null;
   /** Prometheus scrape address, e.g. 0.0.0.0:9464; metrics are off when null. */
   metricsBind: string | null;
   /** Server-side cap on IDWise calls per second across all workers of the task queue. */
@@ -20,7 +25,6 @@ export interface WorkerConfig {
 const blankAsUnset = (v: unknown) => (v === '' ? undefined : v);
 const WorkerEnvSchema = z.object({
   TEMPORAL_TASK_QUEUE: z.preprocess(blankAsUnset, z.string().default(DEFAULT_TASK_QUEUE)),
-  IDWISE_PII_KEY: z.preprocess(blankAsUnset, z.string().optional()),
   IDWISE_METRICS_BIND: z.preprocess(
     blankAsUnset,
     z
@@ -45,10 +49,10 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
   const parsed = WorkerEnvSchema.safeParse(env);
   if (!parsed.success) problems.push(...parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   const idwise = attempt(() => loadIdwiseConfig(env));
-  const piiKey =
-    parsed.success && parsed.data.IDWISE_PII_KEY ? attempt(() => parsePiiKey(parsed.data.IDWISE_PII_KEY)) : null;
+  const codecKeys = attempt(() => loadCodecKeys(env));
+  const piiKeys = attempt(() => loadPiiKeys(env));
   const temporal = attempt(() => loadClientConnectConfig({ overrideEnvVars: definedOnly(env) }));
-  if (problems.length > 0 || !parsed.success || !idwise || !temporal || piiKey === undefined) {
+  if (problems.length > 0 || !parsed.success || !idwise || !temporal || !codecKeys || piiKeys === undefined) {
     throw new Error(`invalid worker configuration:\n  - ${problems.join('\n  - ')}`);
   }
   return Object.freeze({
@@ -56,7 +60,8 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     namespace: temporal.namespace ?? 'default',
     temporal,
     idwise,
-    piiKey,
+    codecKeys,
+    piiKeys,
     metricsBind: parsed.data.IDWISE_METRICS_BIND ?? null,
     maxIdwiseCallsPerSecond: parsed.data.IDWISE_MAX_CALLS_PER_SECOND ?? null,
   });
