@@ -72,8 +72,10 @@ function describeUrl(url: URL): string {
 export async function openImage(ref: string, opts: OpenImageOptions): Promise<OpenedImage> {
   const isUrl = /^https?:\/\//i.test(ref);
   let label = isUrl ? ref.replace(/[?#].*$/s, '') : basename(ref);
+  // The message names the step and field, never the file: file names and URL paths can name the applicant,
+  // and failure messages reach worker logs. The caller's mapping says which file that is.
   const fail = (problem: string, cause?: unknown) =>
-    new IdwiseError(`IDWise process-journey-step not sent: step ${opts.stepId} ${opts.field} "${label}" ${problem}`, {
+    new IdwiseError(`IDWise process-journey-step not sent: step ${opts.stepId} ${opts.field} ${problem}`, {
       kind: 'invalid-image',
       operation: 'process-journey-step',
       retryable: false,

@@ -7,15 +7,20 @@ import { resolveTemporalCli } from '../../dev/temporal-cli.js';
 
 const run = promisify(execFile);
 
-export async function showHistory(workflowId: string, opts: { decoded?: boolean; runId?: string } = {}) {
+export async function showHistory(
+  workflowId: string,
+  opts: { decoded?: boolean; runId?: string; codec?: { url: string; token: string } } = {},
+) {
   const cli = resolveTemporalCli().path;
   if (!cli) throw new Error('no Temporal CLI binary: see dev/temporal-cli.ts');
   const args = ['workflow', 'show', '-w', workflowId, '-o', 'json', '--address', process.env.TEMPORAL_TEST_ADDRESS!];
   if (opts.runId) args.push('--run-id', opts.runId);
-  if (opts.decoded) {
-    args.push('--codec-endpoint', process.env.TEMPORAL_TEST_CODEC_URL!);
-    args.push('--codec-auth', `Bearer ${process.env.TEMPORAL_TEST_CODEC_TOKEN!}`);
-  }
+  const codec =
+    opts.codec ??
+    (opts.decoded
+      ? { url: process.env.TEMPORAL_TEST_CODEC_URL!, token: process.env.TEMPORAL_TEST_CODEC_TOKEN! }
+      : null);
+  if (codec) args.push('--codec-endpoint', codec.url, '--codec-auth', `Bearer ${codec.token}`);
   const { stdout } = await run(cli, args, { maxBuffer: 64 * 1024 * 1024 });
   return stdout;
 }
@@ -49,4 +54,10 @@ export function searchableText(json: string): string {
   };
   visit(JSON.parse(json), 0);
   return parts.join('\n');
+}
+
+/** Plain text (logs, CLI output) followed by every base64-looking token in it decoded, for the same reason. */
+export function withDecodedBase64(text: string): string {
+  const tokens = text.match(/[A-Za-z0-9+/]{16,}={0,2}/g) ?? [];
+  return [text, ...tokens.map((t) => Buffer.from(t, 'base64').toString('utf8'))].join('\n');
 }
