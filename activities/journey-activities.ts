@@ -1,7 +1,7 @@
 import { activityInfo, cancellationSignal, heartbeat, log, sleep } from '@temporalio/activity';
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import { isIdwiseError, mayHaveActed, type IdwiseApi, type JourneySummary } from '../idwise/index.js';
-import type { ApplicantDetails } from '../pii/sealed-applicant-details.js';
+import type { ApplicantDetails, SealBinding } from '../pii/sealed-applicant-details.js';
 import { ErrorType } from '../shared/errors.js';
 import { MIN_SUMMARY_INTERVAL_MS, type StepFiles } from '../shared/journey.js';
 import { failureOf, mapFailures } from './failures.js';
@@ -10,8 +10,8 @@ import { hasSubmission, isProcessed, retakeLanded, toFlowSteps, toResultSummary,
 
 export interface ActivityDeps {
   idwise: IdwiseApi;
-  /** Opens sealed applicant_details; absent when the worker has no PII key. */
-  openApplicantDetails?: (sealed: string) => ApplicantDetails;
+  /** Opens sealed applicant_details of the journey `binding`; absent when the worker has no PII keys. */
+  openApplicantDetails?: (sealed: string, binding: SealBinding) => ApplicantDetails;
 }
 
 /** Waits out IDWise's summary rate rule, measured from the journey's previous summary call. */
@@ -57,12 +57,12 @@ export function createJourneyActivities({ idwise, openApplicantDetails }: Activi
       const possiblyOrphaned = prior ?? 0;
       if (req.sealedApplicantDetails && !openApplicantDetails) {
         throw ApplicationFailure.nonRetryable(
-          'the journey carries sealed applicant details but this worker has no IDWISE_PII_KEY to open them',
-          ErrorType.InvalidInput,
+          'the journey carries sealed applicant details but this worker has no IDWISE_PII_KEYS to open them',
+          ErrorType.ApplicantDetailsUnreadable,
         );
       }
       const applicantDetails = req.sealedApplicantDetails
-        ? openApplicantDetails!(req.sealedApplicantDetails)
+        ? openApplicantDetails!(req.sealedApplicantDetails, { referenceNo: req.referenceNo, flowId: req.flowId })
         : undefined;
       try {
         const res = await idwise.startJourney(

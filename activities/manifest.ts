@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { InputFileError, readJsonInput, SMALL_FILE_MAX_BYTES } from '../client/input-file.js';
 import { resolveMappingPaths } from '../client/mapping-file.js';
 import { NO_IMAGE_SOURCES, type ImageSources } from '../idwise/index.js';
-import { ApplicantDetailsSchema, type ApplicantDetails } from '../pii/sealed-applicant-details.js';
+import { ApplicantDetailsSchema, type ApplicantDetails, type SealBinding } from '../pii/sealed-applicant-details.js';
 import type { BatchEntry } from '../shared/batch.js';
 import { ErrorType } from '../shared/errors.js';
 import { describeIssues, JourneyInputSchema, type JourneyInput } from '../shared/journey.js';
@@ -30,8 +30,8 @@ export interface ManifestPage {
 }
 
 export interface ManifestDeps {
-  /** Seals applicant details for history; absent when the worker has no PII key. */
-  sealApplicantDetails?: (details: ApplicantDetails) => string;
+  /** Seals applicant details for history, bound to their journey; absent when the worker has no PII keys. */
+  sealApplicantDetails?: (details: ApplicantDetails, binding: SealBinding) => string;
   /** Where manifests and the files they name may be read from; nothing when absent. */
   imageSources?: ImageSources;
 }
@@ -70,7 +70,7 @@ export function createManifestActivities({ sealApplicantDetails, imageSources = 
       let sealed: string | undefined;
       if (r.applicantDetails !== undefined) {
         if (!sealApplicantDetails)
-          return { row, ...referenceNo, invalid: 'applicantDetails need IDWISE_PII_KEY on the worker' };
+          return { row, ...referenceNo, invalid: 'applicantDetails need IDWISE_PII_KEYS on the worker' };
         const source = r.applicantDetails as { file?: unknown };
         const details =
           typeof source.file === 'string'
@@ -79,7 +79,11 @@ export function createManifestActivities({ sealApplicantDetails, imageSources = 
         const parsedDetails = ApplicantDetailsSchema.safeParse(details);
         if (!parsedDetails.success)
           return { row, ...referenceNo, invalid: `applicantDetails: ${describeIssues(parsedDetails.error)}` };
-        sealed = sealApplicantDetails(parsedDetails.data);
+        // Bound to the values the journey will validate to (the schema trims them).
+        sealed = sealApplicantDetails(parsedDetails.data, {
+          referenceNo: r.referenceNo.trim(),
+          flowId: r.flowId.trim(),
+        });
       }
       const journey: JourneyInput = {
         referenceNo: r.referenceNo,

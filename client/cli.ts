@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { isGrpcServiceError } from '@temporalio/client';
-import { parsePiiKey } from '../pii/sealed-applicant-details.js';
+import { PayloadDecryptionFailed } from '../codec/encryption-codec.js';
+import { loadPiiKeys } from '../pii/sealed-applicant-details.js';
 import { DEFAULT_TASK_QUEUE, journeyWorkflowId, type StepMapping } from '../shared/journey.js';
 import { one, parse, UsageError, type CliIo, type Command } from './cli-args.js';
 import { batchCommands } from './cli-batch.js';
@@ -40,8 +41,8 @@ batches and schedules
   schedule list | describe <id> | pause <id> [--note ...] | unpause <id> | trigger <id> | delete <id>
 
 environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE (or a TEMPORAL_PROFILE), TEMPORAL_TASK_QUEUE,
-IDWISE_PII_KEY (applicant details), TEMPORAL_UI_URL (links), IDWISE_WEBHOOKS=on (default --events webhooks);
-steps also needs the IDWISE_* settings.`;
+IDWISE_CODEC_KEYS (required: payload encryption), IDWISE_PII_KEYS (applicant details), TEMPORAL_UI_URL (links),
+IDWISE_WEBHOOKS=on (default --events webhooks); steps also needs the IDWISE_* settings.`;
 
 function readApplicantFile(path: string, io: CliIo): Promise<unknown> {
   return readJsonInput(resolve(path), {
@@ -53,9 +54,9 @@ function readApplicantFile(path: string, io: CliIo): Promise<unknown> {
 }
 
 async function journeyClient(io: CliIo): Promise<JourneyClient> {
+  const piiKeys = loadPiiKeys(io.env);
   const client = await connectTemporal(io.env);
-  const piiKey = io.env.IDWISE_PII_KEY ? parsePiiKey(io.env.IDWISE_PII_KEY) : null;
-  return createJourneyClient({ client, taskQueue: io.env.TEMPORAL_TASK_QUEUE || DEFAULT_TASK_QUEUE, piiKey });
+  return createJourneyClient({ client, taskQueue: io.env.TEMPORAL_TASK_QUEUE || DEFAULT_TASK_QUEUE, piiKeys });
 }
 
 const uiLink = (io: CliIo, ref: string) =>
@@ -190,7 +191,8 @@ function explain(err: unknown): { message: string; code: number } | null {
     err instanceof JourneyNotFoundError ||
     err instanceof JourneyAlreadyRanError ||
     err instanceof JourneyNotRunningError ||
-    err instanceof StepFilesRejectedError
+    err instanceof StepFilesRejectedError ||
+    err instanceof PayloadDecryptionFailed
   ) {
     return { message: err.message, code: 1 };
   }

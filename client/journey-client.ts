@@ -9,6 +9,7 @@ import {
   type WorkflowExecutionDescription,
   type WorkflowHandle,
 } from '@temporalio/client';
+import type { KeyRing } from '../codec/keys.js';
 import {
   ApplicantDetailsSchema,
   sealApplicantDetails,
@@ -43,7 +44,7 @@ import {
 
 /** What a backend passes to start a journey: the workflow's input, with applicant details in clear. */
 export type StartJourneyRequest = Omit<JourneyInput, 'sealedApplicantDetails'> & {
-  /** AML journeys only. Sealed with the PII key before it leaves this process. */
+  /** AML journeys only. Sealed with the PII keys, bound to the journey, before it leaves this process. */
   applicantDetails?: ApplicantDetails;
 };
 
@@ -68,14 +69,14 @@ export interface JourneyDescription {
 export interface JourneyClientOptions {
   client: Client;
   taskQueue?: string;
-  /** IDWISE_PII_KEY: needed only to send applicant details. */
-  piiKey?: Buffer | null;
+  /** IDWISE_PII_KEYS (loadPiiKeys): needed only to send applicant details. */
+  piiKeys?: KeyRing | null;
 }
 
 export type JourneyClient = ReturnType<typeof createJourneyClient>;
 
 /** The backend's handle on journeys: one workflow per reference_no, typed by the workflow's own contract. */
-export function createJourneyClient({ client, taskQueue = DEFAULT_TASK_QUEUE, piiKey = null }: JourneyClientOptions) {
+export function createJourneyClient({ client, taskQueue = DEFAULT_TASK_QUEUE, piiKeys = null }: JourneyClientOptions) {
   const handleFor = (referenceNo: string, runId?: string): WorkflowHandle<typeof identityJourney> =>
     client.workflow.getHandle<typeof identityJourney>(journeyWorkflowId(referenceNo), runId);
 
@@ -90,7 +91,7 @@ export function createJourneyClient({ client, taskQueue = DEFAULT_TASK_QUEUE, pi
      * already ran is started again only with `rerun: true`; otherwise JourneyAlreadyRanError says when it ran.
      */
     async startJourney(request: StartJourneyRequest, opts: { rerun?: boolean } = {}): Promise<StartedJourney> {
-      const validated = validate(request, piiKey);
+      const validated = validate(request, piiKeys);
       // A re-run continues the previous run's IDWise journey when that run failed before IDWise decided.
       const input = opts.rerun ? { ...validated, resumeFailedRun: true } : validated;
       const workflowId = journeyWorkflowId(input.referenceNo);
@@ -164,7 +165,7 @@ export function createJourneyClient({ client, taskQueue = DEFAULT_TASK_QUEUE, pi
 }
 
 /** Client-side validation: the same schema the workflow checks, so mistakes surface before anything starts. */
-function validate(request: StartJourneyRequest, piiKey: Buffer | null): JourneyInput {
+function validate(request: StartJourneyRequest, piiKeys: KeyRing | null): JourneyInput {
   const { applicantDetails, ...rest } = request;
   const issues: InputIssue[] = [];
   if ('continued' in rest) issues.push({ path: 'continued', message: 'is internal to the workflow; remove it' });
@@ -179,13 +180,15 @@ function validate(request: StartJourneyRequest, piiKey: Buffer | null): JourneyI
       issues.push(
         ...details.error.issues.map((i) => ({ path: ['applicantDetails', ...i.path].join('.'), message: i.message })),
       );
-    } else if (!piiKey) {
+    } else if (!piiKeys) {
       issues.push({
         path: 'applicantDetails',
-        message: 'needs IDWISE_PII_KEY (32 bytes, base64) so the details are sealed before they enter workflow history',
+        message: 'needs IDWISE_PII_KEYS (keyId:base64key) so the details are sealed before they enter workflow history',
       });
-    } else {
-      sealedApplicantDetails = sealApplicantDetails(details.data, piiKey);
+    } else if (parsed.success) {
+      // Bound to the validated reference and flow: the worker opens it only for this journey.
+      const binding = { referenceNo: parsed.data.referenceNo, flowId: parsed.data.flowId };
+      sealedApplicantDetails = sealApplicantDetails(details.data, binding, piiKeys);
     }
   }
   if (issues.length > 0 || !parsed.success) throw new JourneyInputError(issues);

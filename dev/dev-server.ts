@@ -9,6 +9,8 @@ export interface DevServerOptions {
   uiPort?: number;
   /** SQLite file; in-memory when omitted. */
   dbFilename?: string;
+  /** A codec server's URL (codec/codec-server.ts) the Web UI decodes payloads through (--ui-codec-endpoint). */
+  codecEndpoint?: string;
 }
 
 /**
@@ -19,6 +21,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<TestW
   const cli = resolveTemporalCli();
   const extraArgs: string[] = [];
   if (opts.dbFilename) extraArgs.push('--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=OFF');
+  if (opts.codecEndpoint) extraArgs.push('--ui-codec-endpoint', opts.codecEndpoint);
   return TestWorkflowEnvironment.createLocal({
     server: {
       executable: cli.executable,

@@ -51,7 +51,9 @@ export async function openImage(ref: string, opts: OpenImageOptions): Promise<Op
       file,
       cause,
     });
-  const fail: Fail = (problem, cause) => error(`${where} "${label}" ${problem}`, 'invalid-image', label, cause);
+  // Messages name the step and field, never the file: file names and URL paths can name the applicant, and
+  // failure messages reach worker logs. The error's `file` keeps it for the caller, who knows the mapping anyway.
+  const fail: Fail = (problem, cause) => error(`${where} ${problem}`, 'invalid-image', label, cause);
   // Refusals name neither the file nor the URL: whether something exists outside the allowed sources is secret.
   const refuse = (reason: string) => error(`${where}: ${reason}`, 'invalid-image', null);
   if (isUrl) {
@@ -62,8 +64,7 @@ export async function openImage(ref: string, opts: OpenImageOptions): Promise<Op
       throw refuse('is not a valid URL');
     }
     label = `${url.origin}${url.pathname}`; // never the query string: pre-signed URLs carry credentials there
-    const transient = (problem: string, cause?: unknown) =>
-      error(`${where} "${label}" ${problem}`, 'network', label, cause);
+    const transient = (problem: string, cause?: unknown) => error(`${where} ${problem}`, 'network', label, cause);
     return openUrl(url, sources, { ...opts, field: opts.field }, { fail, refuse, transient });
   }
   return openFile(ref, sources, opts, fail, refuse);

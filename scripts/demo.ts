@@ -1,15 +1,17 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { JourneyFailedError } from '../client/errors.js';
 import { formatOutcome, webUiLink } from '../client/format.js';
 import { createJourneyClient, type JourneyClient, type StartJourneyRequest } from '../client/journey-client.js';
 import { readMappingFile } from '../client/mapping-file.js';
+import { startDemoCodec } from '../codec/demo-codec.js';
 import { startDevServer } from '../dev/dev-server.js';
 import { freePort } from '../dev/free-port.js';
 import { createIdwiseClient, describeConfig, IMAGE_SOURCES_HELP, loadIdwiseConfig } from '../idwise/index.js';
-import { parsePiiKey } from '../pii/sealed-applicant-details.js';
+import { loadPiiKeys } from '../pii/sealed-applicant-details.js';
 import { startSandbox, type RunningSandbox } from '../sandbox/index.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { journeyWorkflowId, type StepMapping } from '../shared/journey.js';
@@ -147,10 +149,13 @@ async function main(): Promise<void> {
     say(`IDWise: ${target.sandbox ? 'local sandbox' : 'real API'}, ${describeConfig(idwiseConfig)}`);
 
     const [port, uiPort] = [await freePort(), await freePort()];
-    say('starting the Temporal dev server with its Web UI...');
-    const temporal = await startDevServer({ ui: true, port, uiPort });
-    cleanup.push(() => temporal.teardown());
     const uiUrl = `http://127.0.0.1:${uiPort}`;
+    const codec = await startDemoCodec(uiUrl);
+    cleanup.push(() => codec.close());
+    say(codec.note);
+    say('starting the Temporal dev server with its Web UI...');
+    const temporal = await startDevServer({ ui: true, port, uiPort, codecEndpoint: codec.url });
+    cleanup.push(() => temporal.teardown());
     const taskQueue = 'idwise-journeys-demo';
     const nativeConnection = await NativeConnection.connect({ address: temporal.address });
     cleanup.push(() => nativeConnection.close());
@@ -161,7 +166,8 @@ async function main(): Promise<void> {
       idwise: createIdwiseClient(idwiseConfig),
       imageSources: idwiseConfig.imageSources,
       maxImageBytes: idwiseConfig.maxImageBytes,
-      piiKey: process.env.IDWISE_PII_KEY ? parsePiiKey(process.env.IDWISE_PII_KEY) : null,
+      piiKeys: loadPiiKeys(process.env),
+      dataConverter: codec.dataConverter,
     });
     const workerRun = worker.run();
     cleanup.push(async () => {
@@ -169,7 +175,8 @@ async function main(): Promise<void> {
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await workerRun;
     });
-    const journeys = createJourneyClient({ client: temporal.client, taskQueue });
+    const client = new Client({ connection: temporal.connection, dataConverter: codec.dataConverter });
+    const journeys = createJourneyClient({ client, taskQueue });
     journeysRef.current = journeys;
 
     say(`running ${target.journeys.length} journeys on task queue ${taskQueue}; their timelines:\n`);

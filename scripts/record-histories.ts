@@ -1,11 +1,14 @@
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { createBatchClient } from '../client/batch-client.js';
+import { Client } from '@temporalio/client';
 import { createJourneyClient } from '../client/journey-client.js';
+import { startDemoCodec } from '../codec/demo-codec.js';
 import { startDevServer } from '../dev/dev-server.js';
 import { resolveTemporalCli } from '../dev/temporal-cli.js';
 import { createIdwiseClient, loadIdwiseConfig } from '../idwise/index.js';
@@ -15,6 +18,8 @@ import { createJourneyWorker } from '../worker/worker.js';
 
 // Records the histories that test/replay.test.ts replays against the current workflow code. Run it when a
 // workflow change is meant to be incompatible (and guarded with patched()): `npx tsx scripts/record-histories.ts`.
+// Journeys run encrypted, as in production; the CLI saves them decoded through a codec server, so the
+// fixtures stay plain and replay without keys (the replay test runs them through the codec anyway).
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'test/fixtures/histories');
@@ -26,6 +31,9 @@ const idAndSelfie = {
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 const temporal = await startDevServer();
+const codecToken = randomBytes(32).toString('hex');
+const codec = await startDemoCodec('http://127.0.0.1:8233', { IDWISE_CODEC_TOKEN: codecToken });
+const client = new Client({ connection: temporal.connection, dataConverter: codec.dataConverter });
 const sandbox = await startSandbox();
 sandbox.admin.setSwitches({ processingDelayMs: 300 });
 const connection = await NativeConnection.connect({ address: temporal.address });
@@ -37,10 +45,16 @@ const idwise = createIdwiseClient(
   }),
 );
 const taskQueue = 'record-histories';
-const worker = await createJourneyWorker({ connection, namespace: 'default', taskQueue, idwise });
+const worker = await createJourneyWorker({
+  connection,
+  namespace: 'default',
+  taskQueue,
+  idwise,
+  dataConverter: codec.dataConverter,
+});
 const running = worker.run();
-const journeys = createJourneyClient({ client: temporal.client, taskQueue });
-const batches = createBatchClient({ client: temporal.client, taskQueue });
+const journeys = createJourneyClient({ client, taskQueue });
+const batches = createBatchClient({ client, taskQueue });
 
 // The CLI's JSON is the format users get from `temporal workflow show --output json` and the Web UI.
 const cli = resolveTemporalCli().path!;
@@ -56,6 +70,10 @@ async function save(name: string, workflowId: string, runId?: string): Promise<v
     temporal.address,
     '--output',
     'json',
+    '--codec-endpoint',
+    codec.url,
+    '--codec-auth',
+    `Bearer ${codecToken}`,
   ]);
   writeFileSync(join(out, `${name}.json`), json);
   console.log(`recorded ${name} (${(JSON.parse(json.toString()) as { events: unknown[] }).events.length} events)`);
@@ -130,7 +148,7 @@ try {
   await batches.result(batchId);
   // Every run of the chain: the first pages end in continue-as-new, the last one returns the counts.
   const runs = [];
-  for await (const r of temporal.client.workflow.list({ query: `WorkflowId="${workflowId}"` })) runs.push(r);
+  for await (const r of client.workflow.list({ query: `WorkflowId="${workflowId}"` })) runs.push(r);
   runs.sort((a, b) => a.startTime.getTime() - b.startTime.getTime());
   for (const [i, r] of runs.entries()) await save(`batch-run-${i + 1}-of-${runs.length}`, workflowId, r.runId);
 } finally {
@@ -138,5 +156,6 @@ try {
   await running;
   await connection.close();
   await temporal.teardown();
+  await codec.close();
   await sandbox.close();
 }

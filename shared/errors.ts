@@ -30,6 +30,13 @@ export const ErrorType = {
   IdwiseServer: 'IdwiseServerError',
   IdwiseTimeout: 'IdwiseTimeoutError',
   IdwiseNetwork: 'IdwiseNetworkError',
+  /** Sealed applicant details cannot be opened (key missing or different, or sealed for another journey). */
+  ApplicantDetailsUnreadable: 'ApplicantDetailsUnreadable',
+  /**
+   * A payload could not be decrypted (codec key id unknown, or a different key under that id). The SDK fails
+   * an activity whose input it cannot decode with the codec error's class name as the type.
+   */
+  PayloadDecryptionFailed: 'PayloadDecryptionFailed',
 } as const;
 export type ErrorType = (typeof ErrorType)[keyof typeof ErrorType];
 
@@ -46,6 +53,9 @@ export const NON_RETRYABLE_ERROR_TYPES: readonly ErrorType[] = [
   ErrorType.IdwiseForbidden,
   ErrorType.IdwiseNotFound,
   ErrorType.IdwiseValidation,
+  ErrorType.ApplicantDetailsUnreadable,
+  // The SDK marks an activity whose input cannot be decoded retryable; a missing key does not come back.
+  ErrorType.PayloadDecryptionFailed,
   // Not IdwiseBadResponse: the client decides per call (a garbled read is retried, a garbled start is not)
   // and marks the failure non-retryable itself when a retry could duplicate a journey.
 ];

@@ -78,7 +78,7 @@ describe('batch journeys', () => {
     expect(firstRun).toMatchObject({ total: 50, completed: 45, failed: 5, skipped: 0, running: 0, done: true });
     expect(firstRun.decisions).toEqual({ Complete: 40, Refer: 5 });
     const reasons = firstRun.failures.map((f) => `${f.row} ${f.reason}`);
-    expect(reasons.filter((r) => /IdwiseInvalidImage: .*step 2.*late-selfie\.jpg/.test(r))).toHaveLength(3);
+    expect(reasons.filter((r) => /IdwiseInvalidImage: .*step 2 image does not exist/.test(r))).toHaveLength(3);
     expect(
       reasons.filter((r) => /^(49|50) invalid row: referenceNo: referenceNo may contain only/.test(r)),
     ).toHaveLength(2);

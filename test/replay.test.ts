@@ -2,10 +2,12 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { Worker } from '@temporalio/worker';
-import { repoRoot } from './helpers/journey-env.js';
+import { repoRoot, testDataConverter } from './helpers/journey-env.js';
 
 // Recorded histories (scripts/record-histories.ts) replayed against the current workflow code: a change
 // that would break running journeys or batches on deploy fails here instead. Replay needs no server.
+// The fixtures are plain (recorded before the codec): replaying them through the codec proves journeys
+// started before encryption was turned on keep running.
 
 const dir = join(repoRoot, 'test/fixtures/histories');
 const fixtures = readdirSync(dir).filter((f) => f.endsWith('.json'));
@@ -14,6 +16,7 @@ const load = (file: string) =>
 const replayOptions = () => ({
   workflowBundle: { codePath: process.env.TEMPORAL_TEST_WORKFLOW_BUNDLE! },
   replayName: 'fixtures',
+  dataConverter: testDataConverter(),
 });
 
 describe('replaying recorded histories', () => {

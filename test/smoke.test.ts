@@ -4,6 +4,7 @@ import type { ApplicationFailure } from '@temporalio/common';
 import { createJourneyWorker } from '../worker/worker.js';
 import { ErrorType, JOURNEY_WORKFLOW_TYPE, SEARCH_ATTRIBUTES } from '../shared/index.js';
 import type { IdwiseApi } from '../idwise/index.js';
+import { testDataConverter } from './helpers/journey-env.js';
 
 // The real dev server (started once by global-setup through the CLI resolver) runs a real worker with
 // the real workflow bundle. Invalid input fails before any activity, so no IDWise is needed here.
@@ -13,7 +14,7 @@ describe('Temporal dev server smoke test', () => {
 
   beforeAll(async () => {
     connection = await Connection.connect({ address: process.env.TEMPORAL_TEST_ADDRESS! });
-    client = new Client({ connection });
+    client = new Client({ connection, dataConverter: testDataConverter() });
   });
   afterAll(async () => connection.close());
 
@@ -35,6 +36,7 @@ describe('Temporal dev server smoke test', () => {
       taskQueue,
       idwise: unreachable,
       workflowBundlePath: process.env.TEMPORAL_TEST_WORKFLOW_BUNDLE!,
+      dataConverter: testDataConverter(),
     });
     const run = client.workflow.execute(JOURNEY_WORKFLOW_TYPE, {
       taskQueue,

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { journeyWorkflowId } from '../shared/journey.js';
-import { artifactsDir, launchChromium } from './helpers/browser.js';
+import { artifactsDir, codecAuth, launchChromium } from './helpers/browser.js';
+import { ENCRYPTED_MARKER, searchableText, showHistory } from './helpers/history.js';
 import { createJourneyEnv, FLOW_ID_SELFIE, images, type JourneyEnv } from './helpers/journey-env.js';
 
 // What ops see, in a real browser: the dev server's Temporal Web UI, driven by Debian's chromium.
@@ -34,7 +35,7 @@ describe('Temporal Web UI, as ops see journeys', () => {
     passDecision = (await env.journeys.awaitOutcome(passRef)).decision.final;
     await env.journeys.awaitOutcome(referRef);
     browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    page = await browser.newPage({ viewport: { width: 1400, height: 900 }, ...codecAuth() });
   });
   afterAll(async () => {
     await browser?.close();
@@ -130,5 +131,28 @@ describe('Temporal Web UI, as ops see journeys', () => {
     await page.getByText('User Metadata', { exact: true }).click();
     await waitForText(/Stage:\s*waiting-for-files \(step 2\)/);
     await page.screenshot({ path: join(artifactsDir, 'web-ui-waiting-journey.png') });
+  });
+
+  it('shows the journey input through the codec server, while the stored history holds only ciphertext', async () => {
+    const id = journeyWorkflowId(passRef);
+    const imageName = 'id-front.jpg';
+    await page.goto(`${ui()}/namespaces/default/workflows/${encodeURIComponent(id)}`);
+    await page.getByRole('heading', { name: id }).waitFor();
+    const shown = await waitForText(imageName);
+    expect(shown).toContain(images.front);
+    await page.screenshot({ path: join(artifactsDir, 'web-ui-decoded-input.png'), fullPage: true });
+
+    const storedJson = await showHistory(id);
+    expect((JSON.parse(storedJson) as { events: unknown[] }).events.length).toBeGreaterThan(10);
+    expect(storedJson).toContain(ENCRYPTED_MARKER);
+    // Payload bytes are base64 in the CLI's JSON: the search covers them decoded.
+    const stored = searchableText(storedJson);
+    for (const plain of [imageName, 'samples/images', '"steps"', '"flowId"', 'IDWise journey', 'submit step 0']) {
+      expect(stored).not.toContain(plain);
+    }
+    // The same search through the codec server finds them: the absence above is encryption, not a blind search.
+    const decoded = searchableText(await showHistory(id, { decoded: true }));
+    expect(decoded).toContain(imageName);
+    expect(decoded).toContain('IDWise journey');
   });
 });

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, type BundleOptions } from '@temporalio/worker';
+import { failureConverterPath } from '../codec/data-converter.js';
 
 // Sources run as TypeScript (tsx, jest) and as compiled JavaScript (dist/); the workflow entry point is
 // whichever of the two sits next to this file.
@@ -21,7 +22,13 @@ export const webpackConfigHook: NonNullable<BundleOptions['webpackConfigHook']> 
  * image, the test run, the benchmark) instead of bundling at every start.
  */
 export async function writeWorkflowBundle(codePath: string, logger?: BundleOptions['logger']): Promise<string> {
-  const { code } = await bundleWorkflowCode({ workflowsPath, webpackConfigHook, ...(logger ? { logger } : {}) });
+  // The failure converter goes into the sandbox too: failures raised by workflows get encrypted messages.
+  const { code } = await bundleWorkflowCode({
+    workflowsPath,
+    webpackConfigHook,
+    failureConverterPath,
+    ...(logger ? { logger } : {}),
+  });
   mkdirSync(dirname(codePath), { recursive: true });
   writeFileSync(codePath, code);
   return codePath;

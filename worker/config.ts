@@ -1,9 +1,11 @@
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import type { ClientConnectConfig } from '@temporalio/envconfig/lib/types.js';
 import { z } from 'zod';
+import { loadCodecKeys } from '../codec/data-converter.js';
+import type { KeyRing } from '../codec/keys.js';
 import { loadEventsConfig, type JourneyEventsConfig } from '../events/config.js';
 import { IMAGE_SOURCES_HELP, loadIdwiseConfig, type IdwiseConfig } from '../idwise/index.js';
-import { parsePiiKey } from '../pii/sealed-applicant-details.js';
+import { loadPiiKeys } from '../pii/sealed-applicant-details.js';
 import { DEFAULT_TASK_QUEUE } from '../shared/journey.js';
 
 export interface WorkerConfig {
@@ -11,7 +13,10 @@ export interface WorkerConfig {
   namespace: string;
   temporal: ClientConnectConfig;
   idwise: IdwiseConfig;
-  piiKey: Buffer | null;
+  /** IDWISE_CODEC_KEYS: encrypts every payload; required. */
+  codecKeys: KeyRing;
+  /** IDWISE_PII_KEYS: opens sealed applicant details; null when journeys carry none. */
+  piiKeys: KeyRing | null;
   /** Prometheus scrape address, e.g. 0.0.0.0:9464; metrics are off when null. */
   metricsBind: string | null;
   /** Server-side cap on IDWise calls per second across all workers of the task queue. */
@@ -25,7 +30,6 @@ export interface WorkerConfig {
 const blankAsUnset = (v: unknown) => (v === '' ? undefined : v);
 const WorkerEnvSchema = z.object({
   TEMPORAL_TASK_QUEUE: z.preprocess(blankAsUnset, z.string().default(DEFAULT_TASK_QUEUE)),
-  IDWISE_PII_KEY: z.preprocess(blankAsUnset, z.string().optional()),
   IDWISE_METRICS_BIND: z.preprocess(
     blankAsUnset,
     z
@@ -60,11 +64,19 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
   // Without either, every image and manifest would be refused: say so at start, not per journey.
   if (!env.IDWISE_IMAGE_ROOTS?.trim() && !env.IDWISE_IMAGE_HOSTS?.trim())
     problems.push(`IDWISE_IMAGE_ROOTS and IDWISE_IMAGE_HOSTS are both unset: ${IMAGE_SOURCES_HELP}`);
-  const piiKey =
-    parsed.success && parsed.data.IDWISE_PII_KEY ? attempt(() => parsePiiKey(parsed.data.IDWISE_PII_KEY)) : null;
+  const codecKeys = attempt(() => loadCodecKeys(env));
+  const piiKeys = attempt(() => loadPiiKeys(env));
   const temporal = attempt(() => loadClientConnectConfig({ overrideEnvVars: definedOnly(env) }));
   const events = attempt(() => loadEventsConfig(env));
-  if (problems.length > 0 || !parsed.success || !idwise || !temporal || piiKey === undefined || events === undefined) {
+  if (
+    problems.length > 0 ||
+    !parsed.success ||
+    !idwise ||
+    !temporal ||
+    !codecKeys ||
+    piiKeys === undefined ||
+    events === undefined
+  ) {
     throw new Error(`invalid worker configuration:\n  - ${problems.join('\n  - ')}`);
   }
   return Object.freeze({
@@ -72,7 +84,8 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     namespace: temporal.namespace ?? 'default',
     temporal,
     idwise,
-    piiKey,
+    codecKeys,
+    piiKeys,
     metricsBind: parsed.data.IDWISE_METRICS_BIND ?? null,
     maxIdwiseCallsPerSecond: parsed.data.IDWISE_MAX_CALLS_PER_SECOND ?? null,
     healthBind: parsed.data.IDWISE_WORKER_HEALTH_BIND ?? null,

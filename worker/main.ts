@@ -1,4 +1,5 @@
 import { NativeConnection, type Worker } from '@temporalio/worker';
+import { describeKeyRing } from '../codec/keys.js';
 import { describeConfig } from '../idwise/index.js';
 import { loadWorkerConfig } from './config.js';
 import { connectWithBackoff } from './connect.js';
@@ -47,6 +48,9 @@ async function run(): Promise<void> {
           taskQueue: config.taskQueue,
           namespace: config.namespace,
           idwise: describeConfig(config.idwise),
+          // Key ids only: key material is never logged.
+          codecKeys: describeKeyRing(config.codecKeys),
+          piiKeys: config.piiKeys ? describeKeyRing(config.piiKeys) : null,
           metrics: config.metricsBind ? `http://${config.metricsBind}/metrics` : null,
           health: health ? `${health.url}/readyz` : null,
           events: config.events ? 'on' : 'off',

@@ -1,8 +1,15 @@
-import type { Duration } from '@temporalio/common';
+import type { DataConverter, Duration } from '@temporalio/common';
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import { createActivities, type EventActivitiesConfig } from '../activities/index.js';
+import { createDataConverter } from '../codec/data-converter.js';
+import type { KeyRing } from '../codec/keys.js';
 import { createIdwiseClient, type IdwiseApi, type ImageSources } from '../idwise/index.js';
-import { openApplicantDetails, sealApplicantDetails, type ApplicantDetails } from '../pii/sealed-applicant-details.js';
+import {
+  openApplicantDetails,
+  sealApplicantDetails,
+  type ApplicantDetails,
+  type SealBinding,
+} from '../pii/sealed-applicant-details.js';
 import { webpackConfigHook, workflowsPath } from './bundle.js';
 import type { WorkerConfig } from './config.js';
 
@@ -15,7 +22,9 @@ export interface JourneyWorkerOptions {
   imageSources?: ImageSources;
   /** IDWISE_MAX_IMAGE_BYTES, for the pre-flight checks. */
   maxImageBytes?: number;
-  piiKey?: Buffer | null;
+  /** The payload codec's converter (codec/data-converter.ts): required, history is never written in clear. */
+  dataConverter: DataConverter;
+  piiKeys?: KeyRing | null;
   /** A prebuilt bundle (tests, production); otherwise workflows are bundled at start. */
   workflowBundlePath?: string;
   maxIdwiseCallsPerSecond?: number | null;
@@ -27,21 +36,24 @@ export interface JourneyWorkerOptions {
 
 /** The composition root's last step: activities around the injected client, plus the workflows. */
 export function createJourneyWorker(opts: JourneyWorkerOptions): Promise<Worker> {
-  const { piiKey } = opts;
+  const { piiKeys } = opts;
   const activities = createActivities({
     idwise: opts.idwise,
     ...(opts.imageSources ? { imageSources: opts.imageSources } : {}),
     ...(opts.maxImageBytes ? { maxImageBytes: opts.maxImageBytes } : {}),
     events: opts.events ?? null,
-    ...(piiKey
+    ...(piiKeys
       ? {
-          openApplicantDetails: (sealed: string) => openApplicantDetails(sealed, piiKey),
-          sealApplicantDetails: (details: ApplicantDetails) => sealApplicantDetails(details, piiKey),
+          openApplicantDetails: (sealed: string, binding: SealBinding) =>
+            openApplicantDetails(sealed, binding, piiKeys),
+          sealApplicantDetails: (details: ApplicantDetails, binding: SealBinding) =>
+            sealApplicantDetails(details, binding, piiKeys),
         }
       : {}),
   });
   return Worker.create({
     connection: opts.connection,
+    dataConverter: opts.dataConverter,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     activities,
@@ -68,7 +80,8 @@ export function workerOptionsFromConfig(config: WorkerConfig, connection: Native
     idwise: createIdwiseClient(config.idwise),
     imageSources: config.idwise.imageSources,
     maxImageBytes: config.idwise.maxImageBytes,
-    piiKey: config.piiKey,
+    dataConverter: createDataConverter(config.codecKeys),
+    piiKeys: config.piiKeys,
     maxIdwiseCallsPerSecond: config.maxIdwiseCallsPerSecond,
     events: config.events,
     // Long enough for an upload in flight to land; a deploy then never cuts one off halfway.

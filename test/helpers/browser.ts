@@ -19,6 +19,15 @@ export function ensureChromium(): void {
   });
 }
 
+/**
+ * The Web UI decodes payloads through the run's codec server, which wants a bearer token. The UI itself only
+ * forwards an OIDC access token; in tests the browser adds the header (production: README, "Encryption and
+ * the codec server").
+ */
+export const codecAuth = () => ({
+  extraHTTPHeaders: { Authorization: `Bearer ${process.env.TEMPORAL_TEST_CODEC_TOKEN!}` },
+});
+
 export async function launchChromium(): Promise<Browser> {
   ensureChromium();
   mkdirSync(artifactsDir, { recursive: true });

@@ -6,6 +6,7 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import type { EventActivitiesConfig } from '../../activities/index.js';
 import { createJourneyClient, type JourneyClient } from '../../client/journey-client.js';
+import { getDataConverter } from '../../codec/data-converter.js';
 import { createIdwiseClient, loadIdwiseConfig, type IdwiseApi } from '../../idwise/index.js';
 import { startSandbox, type RunningSandbox, type SandboxSwitches } from '../../sandbox/index.js';
 import { createJourneyWorker } from '../../worker/worker.js';
@@ -24,6 +25,13 @@ export const images = {
 };
 export const FLOW_ID_SELFIE = 'sandbox-id-and-selfie';
 export const FLOW_PASSPORT_POA = 'sandbox-passport-selfie-poa';
+
+/** The run's codec keys (global setup), in the env form workers and CLIs read them. */
+export const testCodecEnv = (): { IDWISE_CODEC_KEYS: string } => ({
+  IDWISE_CODEC_KEYS: process.env.TEMPORAL_TEST_CODEC_KEYS!,
+});
+/** The data converter every test client and worker uses: the codec with the run's keys. */
+export const testDataConverter = () => getDataConverter(testCodecEnv());
 
 export interface JourneyEnv {
   sandbox: RunningSandbox;
@@ -67,7 +75,7 @@ export async function createJourneyEnv(
   });
   const idwise = createIdwiseClient(idwiseConfig);
   const connection = await Connection.connect({ address });
-  const client = new Client({ connection, namespace: 'default' });
+  const client = new Client({ connection, namespace: 'default', dataConverter: testDataConverter() });
   const nativeConnection = await NativeConnection.connect({ address });
   const taskQueue = `test-${randomUUID()}`;
   const journeys = createJourneyClient({ client, taskQueue });
@@ -98,6 +106,7 @@ export async function createJourneyEnv(
         maxImageBytes: idwiseConfig.maxImageBytes,
         workflowBundlePath,
         ...(opts.events ? { events: opts.events } : {}),
+        dataConverter: testDataConverter(),
       });
       running = worker.run();
       return worker;

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { repoRoot } from './journey-env.js';
+import { repoRoot, testCodecEnv } from './journey-env.js';
 
 // Child processes for tests that need a real process boundary: the CLI's exit codes, a worker killed with SIGKILL.
 
@@ -10,12 +10,12 @@ export interface RunResult {
   stderr: string;
 }
 
-/** Runs the published CLI entry point (bin/idwise-journey.js) and collects its output. */
+/** Runs the published CLI entry point (bin/idwise-journey.js) and collects its output (run's codec keys by default). */
 export function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['bin/idwise-journey.js', ...args], {
       cwd: repoRoot,
-      env: { ...cleanEnv(), ...env },
+      env: { ...cleanEnv(), ...testCodecEnv(), ...env },
     });
     let stdout = '';
     let stderr = '';
@@ -26,12 +26,12 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<RunResul
   });
 }
 
-/** Starts `worker/main.ts` in its own process and resolves once it reports that it polls its task queue. */
+/** Starts `worker/main.ts` in its own process (run's codec keys by default); resolves once it polls its task queue. */
 export function startWorkerProcess(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
       cwd: repoRoot,
-      env: { ...cleanEnv(), ...env },
+      env: { ...cleanEnv(), ...testCodecEnv(), ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
