@@ -3,7 +3,6 @@ import type { StepMapping } from './journey.js';
 
 export type JourneyStage =
   | 'starting'
-  | 'checking-images'
   | 'waiting-for-files'
   | 'submitting'
   | 'awaiting-processing'

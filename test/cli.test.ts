@@ -112,4 +112,52 @@ describe('idwise-journey CLI', () => {
       /cannot reach Temporal .*check TEMPORAL_ADDRESS/,
     );
   });
+
+  it('shows a requested retake with its feedback, serves it with provide-files, and shows a pending review', async () => {
+    const ref = env.ref('feedback-');
+    const start = await runCli(
+      ['start', '--ref', ref, '--flow', FLOW_ID_SELFIE, '--mapping', mapping, '--review-check-interval', '2s'],
+      cliEnv,
+    );
+    expect(start.code).toBe(0);
+    let status = { code: null as number | null, stdout: '', stderr: '' };
+    for (let i = 0; i < 60 && !status.stdout.includes('stage: awaiting-retake'); i++) {
+      status = await runCli(['status', ref], cliEnv);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(status.stdout).toContain('stage: awaiting-retake, step 0');
+    expect(status.stdout).toContain('retake requested for step 0: Document Cropped (feedback_document_cropped)');
+    expect(status.stdout).toContain('attempts used 1, left 1');
+    expect(status.stdout).toContain(`idwise-journey provide-files ${ref} --mapping`);
+
+    const provided = await runCli(['provide-files', ref, '--mapping', mapping], cliEnv);
+    expect(provided.stdout).toContain('accepted files for step(s) 0, 2');
+    const result = await runCli(['result', ref], cliEnv);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(new RegExp(`journey ${ref}: Complete \\(system Complete\\)`));
+
+    const referred = env.ref('refer-');
+    await runCli(
+      ['start', '--ref', referred, '--flow', FLOW_ID_SELFIE, '--mapping', mapping, '--review-check-interval', '2s'],
+      cliEnv,
+    );
+    let review = { code: null as number | null, stdout: '', stderr: '' };
+    for (let i = 0; i < 60 && !review.stdout.includes('stage: awaiting-review'); i++) {
+      review = await runCli(['status', referred], cliEnv);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(review.stdout).toContain('decision: Refer (system Refer)');
+    expect(review.stdout).toMatch(/awaiting manual review in IDWise Studio since \d{4}-/);
+    const journeyId = /IDWise journey ([0-9a-f]+)/.exec(review.stdout)![1]!;
+    env.sandbox.admin.review(journeyId, 'Approved');
+    const decided = await runCli(['result', referred], cliEnv);
+    expect(decided.stdout).toContain(`journey ${referred}: Approved (system Refer, manual Approved)`);
+    expect(decided.stdout).toMatch(/reviewed at /);
+
+    const bad = await runCli(
+      ['start', '--ref', env.ref('pass-'), '--flow', FLOW_ID_SELFIE, '--on-step-feedback', 'retry'],
+      cliEnv,
+    );
+    expectOneLineError(bad, 2, /options\.onStepFeedback/);
+  });
 });

@@ -31,13 +31,13 @@ export async function decide(ctx: JourneyContext, opened: Opened, continued?: Co
   if (continued) ctx.unansweredRetake = continued.unansweredRetake ?? undefined;
   let system = continued?.review.system;
   if (!system) {
+    // One stage for complete-journey and the final processing it starts: one search-attribute write, not two.
+    journey.stage('awaiting-decision');
     if (!opened.completed) {
-      journey.stage('completing');
       await acts.completeJourney.executeWithOptions({ ...ctx.opts.call, summary: 'complete journey' }, [
         { journeyId: opened.journeyId },
       ]);
     }
-    journey.stage('awaiting-decision');
     system = await finalDecision(ctx, opened.journeyId);
   }
   let result = system;

@@ -31,7 +31,7 @@ const IMAGE_STEP_TYPES = new Set(['Document', 'Selfie']);
  */
 export async function openJourney(ctx: JourneyContext): Promise<Opened> {
   const { input, journey, opts } = ctx;
-  await preflight(ctx, input.steps);
+  await preflight(input.steps);
 
   let journeyId = input.journeyId ?? null;
   if (!journeyId && input.resumeFailedRun) {
@@ -89,10 +89,10 @@ export async function openJourney(ctx: JourneyContext): Promise<Opened> {
 }
 
 /** Every image the journey has is checked before IDWise sees anything, so bad input never creates a journey. */
-export async function preflight(ctx: JourneyContext, steps: StepMapping): Promise<void> {
+export async function preflight(steps: StepMapping): Promise<void> {
   const images = Object.values(steps).filter((f) => !('skip' in f)).length;
   if (images === 0) return;
-  ctx.journey.stage('checking-images');
+  // Part of the stage the journey is in (starting, or waiting for files): no search-attribute write of its own.
   await localActs.preflightImages.executeWithOptions(
     { summary: `check the images of ${images} step(s) before IDWise sees them` },
     [{ steps }],

@@ -108,7 +108,7 @@ async function awaitFiles(ctx: JourneyContext, step: FlowStep, deadline: number)
     const files = ctx.files.get(id)!;
     if (!ctx.unchecked.delete(id)) return files;
     try {
-      await preflight(ctx, { [id]: files });
+      await preflight({ [id]: files });
       return files;
     } catch (err) {
       const image = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause : null;
