@@ -72,9 +72,12 @@ export class WebhookSender {
     }
     const twice = duplicateRate > 0 && this.random() < duplicateRate;
     if (twice) this.deps.counters.webhook(event, 'duplicated');
+    // Logged when emitted (pending), so the log keeps the order events happened in.
+    const first = this.record(payload, false);
+    const second = twice ? this.record(payload, true) : null;
     const send = async () => {
-      await this.attempt(payload, this.record(payload, false), 1);
-      if (twice) await this.attempt(payload, this.record(payload, true), 1);
+      await this.attempt(payload, first, 1);
+      if (second) await this.attempt(payload, second, 1);
     };
     if (reorder) this.hold(payload.body.journeyId, send, delayMs);
     else this.deps.timers.after(delayMs, () => void send());
