@@ -6,7 +6,6 @@ import { eventually, expectError, ID_FLOW, sandboxApi, uid, type ResultBody } fr
 // after complete, manual review of Refer journeys (by admin endpoint and by scenario), and the lost fault.
 
 const DELAY = 40;
-const settle = () => sleep(DELAY + 60);
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}$/;
 
 let sb: RunningSandbox;
@@ -36,10 +35,15 @@ beforeEach(() => {
   sb.admin.setSwitches({ processingDelayMs: DELAY, pollRule: 'off', finalProcessingMs: 0, autoReviewDelayMs: 0 });
 });
 
+/** Waits until the step's latest attempt has been processed (its own timer, DELAY ms here). */
+const processed = (id: string, stepId: string) =>
+  eventually(async () => expect(await stepResult(id, stepId)).toMatchObject({ status: 'Submitted' }));
+
 async function submitAllAndComplete(id: string): Promise<void> {
   expect((await submit(id, '0')).status).toBe(200);
   expect((await submit(id, '2')).status).toBe(200);
-  await settle();
+  await processed(id, '0');
+  await processed(id, '2');
   expect((await complete(id)).status).toBe(200);
 }
 const finalResult = (id: string) =>
@@ -51,11 +55,13 @@ const finalResult = (id: string) =>
 
 describe('attempts per step', () => {
   it('gives a step maxAttempts attempts: feedback on each failed one, then step_concluded', async () => {
+    // Long enough that the second call surely comes while the attempt is processing, even on a busy machine.
+    sb.admin.setSwitches({ processingDelayMs: 1_000 });
     const id = await start(`exhaust-${uid()}`, 'three-tries');
     for (let attempt = 1; attempt <= 3; attempt++) {
       expect((await submit(id, '5')).status).toBe(200);
       expectError(await submit(id, '5'), 400, 'step_in_progress');
-      await settle();
+      await processed(id, '5');
       expect(await stepResult(id, '5')).toMatchObject({
         status: 'Submitted',
         has_passed_rules: false,
@@ -74,10 +80,10 @@ describe('attempts per step', () => {
   it('a retake after user feedback passes and concludes the step (feedback-)', async () => {
     const id = await start(`feedback-${uid()}`);
     await submit(id, '0');
-    await settle();
+    await processed(id, '0');
     expect(await stepResult(id, '0')).toMatchObject({ has_passed_rules: false, is_concluded: false });
     expect((await submit(id, '0')).status).toBe(200);
-    await settle();
+    await processed(id, '0');
     expect(await stepResult(id, '0')).toMatchObject({
       has_passed_rules: true,
       is_concluded: true,
@@ -89,7 +95,7 @@ describe('attempts per step', () => {
 
 describe('final processing', () => {
   it('answers Incomplete with end_time null until final processing ends, then the decision', async () => {
-    sb.admin.setSwitches({ finalProcessingMs: 1_500 });
+    sb.admin.setSwitches({ finalProcessingMs: 3_000 });
     const id = await start();
     await submitAllAndComplete(id);
     const during = (await result(id)).body;
@@ -120,7 +126,7 @@ describe('final processing', () => {
 
 describe('manual review', () => {
   it('reviews a Refer journey through POST /_sandbox/journeys/{id}/review once its final processing ended', async () => {
-    sb.admin.setSwitches({ finalProcessingMs: 800 });
+    sb.admin.setSwitches({ finalProcessingMs: 2_000 });
     const id = await start(`refer-${uid()}`);
     await submitAllAndComplete(id);
     const early = await admin(`journeys/${id}/review`, 'POST', { decision: 'Approved' });
@@ -158,7 +164,7 @@ describe('manual review', () => {
     ['review-approve', 'Approved'],
     ['review-reject', 'Rejected'],
   ])('%s- journeys are Refer, then reviewed %s automatically after autoReviewDelayMs', async (prefix, decision) => {
-    sb.admin.setSwitches({ autoReviewDelayMs: 1_000 });
+    sb.admin.setSwitches({ autoReviewDelayMs: 2_000 });
     const id = await start(`${prefix}-${uid()}`);
     await submitAllAndComplete(id);
     const first = await finalResult(id);
@@ -173,12 +179,12 @@ describe('manual review', () => {
   });
 
   it('a person may review a review- journey before the automatic reviewer does', async () => {
-    sb.admin.setSwitches({ autoReviewDelayMs: 600 });
+    sb.admin.setSwitches({ autoReviewDelayMs: 1_500 });
     const id = await start(`review-approve-${uid()}`);
     await submitAllAndComplete(id);
     await finalResult(id);
     sb.admin.review(id, 'Rejected');
-    await sleep(800);
+    await sleep(1_800);
     expect((await result(id)).body).toMatchObject({ manual_decision: 'Rejected', final_decision: 'Rejected' });
   });
 });
@@ -197,7 +203,7 @@ describe('the lost fault', () => {
     await expect(submit(id, '0')).rejects.toThrow();
     expect(sb.admin.journeyCounters(id)?.processSubmissions).toEqual({ '0': 1 });
     // The client's retry of the same step now meets the effect of the first call.
-    await settle();
+    await processed(id, '0');
     expectError(await submit(id, '0'), 400, 'step_concluded');
 
     sb.admin.setFaults({ lostRate: 1, routes: ['complete'] });

@@ -11,6 +11,7 @@ interface Received {
   event: string;
   body: Record<string, unknown>;
   authorization: string | undefined;
+  hookToken: string | string[] | undefined;
 }
 
 let sb: RunningSandbox;
@@ -29,6 +30,7 @@ beforeAll(async () => {
     received.push({
       ...(request.body as { event: string; body: Record<string, unknown> }),
       authorization: request.headers.authorization,
+      hookToken: request.headers['x-hook-token'],
     });
     return reply.code(answers.shift() ?? 200).send({ ok: true });
   });
@@ -108,6 +110,7 @@ describe('webhook events', () => {
     await submit(id, '2');
     await eventually(() => expect(ofEvent('Updated Journey')).toHaveLength(1));
     expect(ofEvent('Finished User Steps')).toHaveLength(1);
+    expect(received.every((r) => r.hookToken === 'abc' && r.authorization === undefined)).toBe(true);
     expect(ofEvent('Finished Journey')[0]!.body).toMatchObject({ systemDecision: 'Refer', journeyId: id });
     expect(ofEvent('Updated Journey')[0]!.body).toMatchObject({
       manualDecision: 'Rejected',
