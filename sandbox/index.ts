@@ -22,7 +22,7 @@ import {
   type WebhookSettingsPatch,
   type WebhookSettingsView,
 } from './webhook-config.js';
-import type { WebhookLogEntry, WebhookPayload, WebhookStatus } from './webhooks.js';
+import type { WebhookLogEntry, WebhookPayload, WebhookStatus } from './webhook-log.js';
 
 // The IDWise sandbox: a local HTTP server that follows shared/idwise-api.md, for developing, demoing,
 // testing and benchmarking without an IDWise account. See sandbox/README.md.

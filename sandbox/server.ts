@@ -110,6 +110,8 @@ function toApiError(err: unknown, validationStatus: 400 | 422, log: ServerOption
       return new ApiError(validationStatus, 'validation_error', 'Request body must be valid JSON');
     case 'FST_ERR_BAD_URL':
       return new ApiError(400, 'validation_error', 'The URL is malformed');
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return new ApiError(414, 'validation_error', 'A path segment is too long');
   }
   if (err instanceof SyntaxError || (e.statusCode === 400 && e.code?.startsWith('FST_ERR_CTP'))) {
     return new ApiError(validationStatus, 'validation_error', 'Request body must be valid JSON');

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CounterStore } from './counters.js';
 import type { Timers } from './timers.js';
+import { WebhookLog, type WebhookFields, type WebhookLogEntry, type WebhookPayload } from './webhook-log.js';
 import { authHeaders, type WebhookEventName, type WebhookFaults, type WebhookSettings } from './webhook-config.js';
 
 // Sends IDWise's webhooks (idwise-api.md §10): POST `{ event, body }` with camelCase keys and an eventId that
@@ -8,31 +9,8 @@ import { authHeaders, type WebhookEventName, type WebhookFaults, type WebhookSet
 // 5, 10, 15 minutes); after the last retry the delivery counts as failed. Retries use the sandbox's timers:
 // the sandbox plays IDWise here, it is not a client that should leave retrying to Temporal.
 
-/** An event's fields besides eventId (stepId, systemDecision, …). */
-export type WebhookFields = { journeyId: string; referenceNo: string } & Record<string, unknown>;
-export type WebhookBody = { eventId: string } & WebhookFields;
-export interface WebhookPayload {
-  event: WebhookEventName;
-  body: WebhookBody;
-}
-
-export type WebhookStatus = 'pending' | 'delivered' | 'failed' | 'dropped';
-export interface WebhookLogEntry {
-  eventId: string;
-  event: WebhookEventName;
-  journeyId: string;
-  referenceNo: string;
-  status: WebhookStatus;
-  attempts: number;
-  /** The second delivery of an event sent twice by the duplicateRate fault. */
-  duplicate: boolean;
-  /** HTTP status of the last attempt; null before any, or after a network error or timeout. */
-  httpStatus: number | null;
-}
-
 /** How long the reorder fault holds a journey's events before sending them newest first. */
 export const REORDER_HOLD_MS = 150;
-const MAX_LOG = 10_000;
 
 export interface WebhookSenderDeps {
   counters: CounterStore;
@@ -44,7 +22,7 @@ export interface WebhookSenderDeps {
 export class WebhookSender {
   settings: WebhookSettings;
   faults: WebhookFaults;
-  private entries: WebhookLogEntry[] = [];
+  private readonly entries = new WebhookLog();
   private held = new Map<string, (() => Promise<void>)[]>();
   private readonly inFlight = new Set<AbortController>();
   // Bumped by reset/close: an answer that arrives afterwards belongs to forgotten state and is ignored.
@@ -67,27 +45,30 @@ export class WebhookSender {
     const { dropRate, duplicateRate, delayMs, reorder } = this.faults;
     if (dropRate > 0 && this.random() < dropRate) {
       this.deps.counters.webhook(event, 'dropped');
-      this.record(payload, false).status = 'dropped';
+      this.entries.record(payload, false).status = 'dropped';
       return;
     }
     const twice = duplicateRate > 0 && this.random() < duplicateRate;
     if (twice) this.deps.counters.webhook(event, 'duplicated');
+    // Logged when emitted (pending), so the log keeps the order events happened in.
+    const first = this.entries.record(payload, false);
+    const second = twice ? this.entries.record(payload, true) : null;
     const send = async () => {
-      await this.attempt(payload, this.record(payload, false), 1);
-      if (twice) await this.attempt(payload, this.record(payload, true), 1);
+      await this.attempt(payload, first, 1);
+      if (second) await this.attempt(payload, second, 1);
     };
     if (reorder) this.hold(payload.body.journeyId, send, delayMs);
     else this.deps.timers.after(delayMs, () => void send());
   }
 
   log(): WebhookLogEntry[] {
-    return this.entries.map((e) => ({ ...e }));
+    return this.entries.list();
   }
 
   /** Forgets the log and pending deliveries; settings and faults back to the baseline. */
   reset(): void {
     this.stop();
-    this.entries = [];
+    this.entries.clear();
     this.settings = structuredClone(this.base.settings);
     this.faults = { ...this.base.faults };
   }
@@ -118,23 +99,6 @@ export class WebhookSender {
       if (generation !== this.generation) return;
       await send();
     }
-  }
-
-  private record(payload: WebhookPayload, duplicate: boolean): WebhookLogEntry {
-    const { eventId, journeyId, referenceNo } = payload.body;
-    const entry: WebhookLogEntry = {
-      eventId,
-      event: payload.event,
-      journeyId,
-      referenceNo,
-      status: 'pending',
-      attempts: 0,
-      duplicate,
-      httpStatus: null,
-    };
-    this.entries.push(entry);
-    if (this.entries.length > MAX_LOG) this.entries.splice(0, this.entries.length - MAX_LOG);
-    return entry;
   }
 
   private async attempt(payload: WebhookPayload, entry: WebhookLogEntry, n: number): Promise<void> {
