@@ -39,14 +39,23 @@ export type StepFiles = z.infer<typeof StepFilesSchema>;
 export const StepMappingSchema = z.record(z.string().trim().min(1, 'step id must not be empty'), StepFilesSchema);
 export type StepMapping = z.infer<typeof StepMappingSchema>;
 
-// Zero is refused: a zero deadline or timeout would mean "none" to Temporal, not "at once".
-const DurationSchema = z.union([
-  z.number().int().positive('must be more than 0 ms, e.g. 600000 or "10m"'),
-  z
-    .string()
-    .regex(DURATION_PATTERN, 'use a duration such as 2s, 10m or 24h')
-    .refine((d) => durationToMs(d) > 0, 'must be longer than zero, e.g. 2s, 10m or 24h'),
-]);
+// Zero is refused: a zero deadline or timeout would mean "none" to Temporal, not "at once". Each problem
+// aborts, so checks layered on top (summaryInterval's minimum) never parse something that is no duration.
+const DurationSchema = z
+  .union([z.number(), z.string()], { error: 'use a duration such as 2s, 10m or 24h' })
+  .superRefine((d, ctx) => {
+    const problem =
+      typeof d === 'number'
+        ? Number.isInteger(d) && d > 0
+          ? null
+          : 'must be a whole number of ms above 0, e.g. 600000, or a duration such as "10m"'
+        : !DURATION_PATTERN.test(d)
+          ? 'use a duration such as 2s, 10m or 24h'
+          : durationToMs(d) > 0
+            ? null
+            : 'must be longer than zero, e.g. 2s, 10m or 24h';
+    if (problem) ctx.addIssue({ code: 'custom', message: problem, continue: false });
+  });
 
 export const JourneyOptionsSchema = z.strictObject({
   /** How long IDWise may take to process one step before the journey fails. */
