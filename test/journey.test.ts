@@ -1,3 +1,6 @@
+import { copyFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { JourneyFailedError, StepFilesRejectedError } from '../client/errors.js';
 import { ErrorType } from '../shared/errors.js';
 import { journeyWorkflowId } from '../shared/journey.js';
@@ -175,7 +178,9 @@ describe('identity journey', () => {
 
   it('fails fast with a clear, non-retried error on a 4xx (image that is not JPEG, PNG or PDF)', async () => {
     const ref = env.ref('pass-');
-    const notAnImage = new URL(import.meta.url).pathname; // this test file
+    // A copy of this test file, inside the worker's image roots (the temp folder).
+    const notAnImage = join(mkdtempSync(join(tmpdir(), 'idwise-journey-')), 'journey.test.ts');
+    copyFileSync(new URL(import.meta.url).pathname, notAnImage);
     await env.journeys.startJourney({
       referenceNo: ref,
       flowId: FLOW_ID_SELFIE,
