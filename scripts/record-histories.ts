@@ -29,15 +29,22 @@ const temporal = await startDevServer();
 const sandbox = await startSandbox();
 sandbox.admin.setSwitches({ processingDelayMs: 300 });
 const connection = await NativeConnection.connect({ address: temporal.address });
-const idwise = createIdwiseClient(
-  loadIdwiseConfig({
-    IDWISE_BASE_URL: sandbox.baseUrl,
-    IDWISE_API_KEY: sandbox.credentials.key,
-    IDWISE_API_SECRET: sandbox.credentials.secret,
-  }),
-);
+const idwiseConfig = loadIdwiseConfig({
+  IDWISE_BASE_URL: sandbox.baseUrl,
+  IDWISE_API_KEY: sandbox.credentials.key,
+  IDWISE_API_SECRET: sandbox.credentials.secret,
+  IDWISE_IMAGE_ROOTS: [join(root, 'samples'), tmpdir()].join(','),
+});
+const idwise = createIdwiseClient(idwiseConfig);
 const taskQueue = 'record-histories';
-const worker = await createJourneyWorker({ connection, namespace: 'default', taskQueue, idwise });
+const worker = await createJourneyWorker({
+  connection,
+  namespace: 'default',
+  taskQueue,
+  idwise,
+  imageSources: idwiseConfig.imageSources,
+  maxImageBytes: idwiseConfig.maxImageBytes,
+});
 const running = worker.run();
 const journeys = createJourneyClient({ client: temporal.client, taskQueue });
 const batches = createBatchClient({ client: temporal.client, taskQueue });
