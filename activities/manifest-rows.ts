@@ -56,7 +56,10 @@ function csvRows(text: string): RawManifestRow[] {
 
 function jsonRows(text: string): RawManifestRow[] {
   const parsed = parseJsonOrWhere(text);
-  if (!parsed.ok) throw new ManifestFileError(`${parsed.where}; use .csv for CSV manifests`);
+  if (!parsed.ok)
+    throw new ManifestFileError(
+      parsed.where === 'is empty' ? parsed.where : `${parsed.where}; use .csv for CSV manifests`,
+    );
   const json = parsed.value as { journeys?: unknown };
   const rows = Array.isArray(json) ? json : Array.isArray(json?.journeys) ? json.journeys : null;
   if (!rows) throw new ManifestFileError('must be a JSON array of journeys or { "journeys": [...] }');

@@ -18,9 +18,11 @@ import { ManifestFileError, readManifestRows, type RawManifestRow } from './mani
 // read only under IDWISE_IMAGE_ROOTS, as regular files below a size cap. A bad row is reported, never fatal.
 
 const JsonRowSchema = z.looseObject({
-  referenceNo: z.string(),
-  flowId: z.string(),
-  mapping: z.union([z.string().min(1), z.record(z.string(), z.unknown())]),
+  referenceNo: z.string({ error: 'referenceNo is required: the applicant reference, e.g. "applicant-001"' }),
+  flowId: z.string({ error: 'flowId is required: the flow id from the IDWise dashboard' }),
+  mapping: z.union([z.string().min(1), z.record(z.string(), z.unknown())], {
+    error: 'mapping is required: a mapping file path or { "<step_id>": { "image": "..." } }',
+  }),
   applicantDetails: z.unknown().optional(),
 });
 

@@ -50,6 +50,9 @@ export async function readMappingFile(path: string, sources: ImageSources = ANY_
     if (err instanceof InputFileError) throw new MappingFileError(err.message);
     throw err;
   }
+  // zod reports a bad record key only as "Invalid key in record": say which rule it broke.
+  if (json !== null && typeof json === 'object' && Object.keys(json).some((k) => k.trim() === ''))
+    throw new MappingFileError(`mapping file ${path}: step id must not be empty; use the flow's step ids, e.g. "0"`);
   const parsed = StepMappingSchema.safeParse(resolveMappingPaths(json, dirname(file)));
   if (!parsed.success) throw new MappingFileError(`mapping file ${path}: ${describeIssues(parsed.error)}`);
   return parsed.data;

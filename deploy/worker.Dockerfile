@@ -10,6 +10,7 @@
 #     IDWISE_WORKFLOW_BUNDLE
 #   IDWise API: IDWISE_REGION, IDWISE_BASE_URL, IDWISE_API_KEY, IDWISE_API_SECRET, IDWISE_REQUEST_TIMEOUT_MS,
 #     IDWISE_UPLOAD_TIMEOUT_MS, IDWISE_MAX_IMAGE_BYTES, IDWISE_ROUTES
+#   Image sources (at least one is required): IDWISE_IMAGE_ROOTS, IDWISE_IMAGE_HOSTS
 
 # Debian (glibc), not Alpine: the Temporal core bridge, swc and esbuild ship prebuilt glibc binaries.
 # Node 20 is the line the project runs and tests on (package.json engines: >=20.19).

@@ -69,7 +69,7 @@ export function parseHostEntry(entry: string): AllowedHost | null {
   const port = m[3] === undefined ? 443 : Number(m[3]);
   if (port < 1 || port > 65535) return null;
   const local = LOOPBACK.test(host) && m[3] !== undefined;
-  return { host, port, local, literal: local || IP_LITERAL.test(host) };
+  return { host, port, local, literal: LOOPBACK.test(host) || IP_LITERAL.test(host) };
 }
 
 export const ImageHostsSchema = z.string().transform((raw, ctx) => {

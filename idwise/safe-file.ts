@@ -1,6 +1,6 @@
 import { constants } from 'node:fs';
 import { lstat, open, readlink, realpath, type FileHandle } from 'node:fs/promises';
-import { isAbsolute, normalize } from 'node:path';
+import { dirname, isAbsolute, normalize } from 'node:path';
 import { isUnderRoot, ROOT_REFUSED, type ImageSources } from './image-sources.js';
 
 // Opens a file only when it is a regular file under an allowed root, checked on the opened descriptor so
@@ -45,9 +45,9 @@ export async function openAllowedFile(path: string, sources: ImageSources): Prom
   try {
     real = await realpath(path);
   } catch (err) {
-    // Only a path that is itself inside a root may be reported as missing; outside, existence is a secret.
-    const inside = isUnderRoot(normalize(path), sources.roots);
-    if (!inside) throw problem('refused');
+    // Only a path whose nearest existing folder really is inside a root may be reported as missing: through
+    // a symlinked folder, "missing" would tell whether a file exists somewhere else.
+    if (!(await existingAncestorUnderRoot(path, sources.roots))) throw problem('refused');
     throw (err as NodeJS.ErrnoException).code === 'ENOENT' ? problem('missing') : problem('unreadable');
   }
   if (!isUnderRoot(real, sources.roots)) throw problem('refused');
@@ -70,6 +70,14 @@ export async function openAllowedFile(path: string, sources: ImageSources): Prom
   } catch (err) {
     await handle.close();
     throw err;
+  }
+}
+
+async function existingAncestorUnderRoot(path: string, roots: readonly string[]): Promise<boolean> {
+  for (let dir = dirname(normalize(path)); ; dir = dirname(dir)) {
+    const real = await realpath(dir).catch(() => null);
+    if (real !== null) return isUnderRoot(real, roots);
+    if (dir === dirname(dir)) return false;
   }
 }
 

@@ -18,7 +18,10 @@ function isCalendarDate(value: string): boolean {
 }
 
 export const ApplicantDetailsSchema = z.strictObject({
-  full_name: z.string().trim().min(1, 'full_name is required when applicant details are sent'),
+  full_name: z
+    .string({ error: 'full_name is required when applicant details are sent' })
+    .trim()
+    .min(1, 'full_name is required when applicant details are sent'),
   birth_date: z
     .string()
     .regex(/^\d{4}-\d{2}-\d{2}$/, 'birth_date must be YYYY-MM-DD')

@@ -37,13 +37,13 @@ const client = new Client({ connection: temporal.connection, dataConverter: code
 const sandbox = await startSandbox();
 sandbox.admin.setSwitches({ processingDelayMs: 300 });
 const connection = await NativeConnection.connect({ address: temporal.address });
-const idwise = createIdwiseClient(
-  loadIdwiseConfig({
-    IDWISE_BASE_URL: sandbox.baseUrl,
-    IDWISE_API_KEY: sandbox.credentials.key,
-    IDWISE_API_SECRET: sandbox.credentials.secret,
-  }),
-);
+const idwiseConfig = loadIdwiseConfig({
+  IDWISE_BASE_URL: sandbox.baseUrl,
+  IDWISE_API_KEY: sandbox.credentials.key,
+  IDWISE_API_SECRET: sandbox.credentials.secret,
+  IDWISE_IMAGE_ROOTS: [join(root, 'samples'), tmpdir()].join(','),
+});
+const idwise = createIdwiseClient(idwiseConfig);
 const taskQueue = 'record-histories';
 const worker = await createJourneyWorker({
   connection,
@@ -51,6 +51,8 @@ const worker = await createJourneyWorker({
   taskQueue,
   idwise,
   dataConverter: codec.dataConverter,
+  imageSources: idwiseConfig.imageSources,
+  maxImageBytes: idwiseConfig.maxImageBytes,
 });
 const running = worker.run();
 const journeys = createJourneyClient({ client, taskQueue });

@@ -42,14 +42,23 @@ export type StepMapping = z.infer<typeof StepMappingSchema>;
 const atLeastTwoSeconds = (d: string | number) => durationToMs(d) >= MIN_SUMMARY_INTERVAL_MS;
 const TWO_SECONDS = { message: 'must be at least 2s: IDWise may block callers that check more often' };
 
-// Zero is refused: a zero deadline or timeout would mean "none" to Temporal, not "at once".
-const DurationSchema = z.union([
-  z.number().int().positive('must be more than 0 ms, e.g. 600000 or "10m"'),
-  z
-    .string()
-    .regex(DURATION_PATTERN, 'use a duration such as 2s, 10m or 24h')
-    .refine((d) => durationToMs(d) > 0, 'must be longer than zero, e.g. 2s, 10m or 24h'),
-]);
+// Zero is refused: a zero deadline or timeout would mean "none" to Temporal, not "at once". Each problem
+// aborts, so checks layered on top (summaryInterval's minimum) never parse something that is no duration.
+const DurationSchema = z
+  .union([z.number(), z.string()], { error: 'use a duration such as 2s, 10m or 24h' })
+  .superRefine((d, ctx) => {
+    const problem =
+      typeof d === 'number'
+        ? Number.isInteger(d) && d > 0
+          ? null
+          : 'must be a whole number of ms above 0, e.g. 600000, or a duration such as "10m"'
+        : !DURATION_PATTERN.test(d)
+          ? 'use a duration such as 2s, 10m or 24h'
+          : durationToMs(d) > 0
+            ? null
+            : 'must be longer than zero, e.g. 2s, 10m or 24h';
+    if (problem) ctx.addIssue({ code: 'custom', message: problem, continue: false });
+  });
 
 export const JourneyOptionsSchema = z.strictObject({
   /** How long IDWise may take to process one step before the journey fails. */

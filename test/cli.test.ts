@@ -86,7 +86,7 @@ describe('idwise-journey CLI', () => {
     expectOneLineError(
       await runCli(['start', '--ref', 'x1', '--flow', 'f', '--mapping', join(dir, 'missing.json')], cliEnv),
       2,
-      /mapping file .*missing\.json cannot be read \(ENOENT\)/,
+      /mapping file .*missing\.json does not exist/,
     );
     const bad = join(dir, 'bad.json');
     writeFileSync(bad, JSON.stringify({ '0': { image: 'front.jpg', extra: 1 } }));
@@ -105,7 +105,7 @@ describe('idwise-journey CLI', () => {
       1,
       /no journey for reference never-started-ref/,
     );
-    expectOneLineError(await runCli(['steps', '--flow', 'x'], {}), 1, /IDWISE_API_KEY/);
+    expectOneLineError(await runCli(['steps', '--flow', 'x'], {}), 2, /IDWISE_API_KEY/);
     expectOneLineError(
       await runCli(['status', 'any'], { TEMPORAL_ADDRESS: '127.0.0.1:1' }),
       1,

@@ -112,6 +112,11 @@ describe('openImage from a local file', () => {
     ['a missing file outside the roots', () => join(outside, 'nothing.jpg'), 'not under an allowed image root'],
     ['a symlink out of a root', () => join(dir, 'link-out.jpg'), 'not under an allowed image root'],
     [
+      'a missing file behind a folder symlinked out',
+      () => join(dir, 'dir-out', 'none.jpg'),
+      'not under an allowed image root',
+    ],
+    [
       'a file in a folder symlinked out of a root',
       () => join(dir, 'dir-out', 'secret.jpg'),
       'not under an allowed image root',
@@ -209,6 +214,15 @@ describe('openImage from a URL', () => {
     expect(image.contentType).toBe('image/png');
     image.stream.destroy();
     const err = await imageError(openImage(`${base}/redirect-away`, opts));
+    expect(err.message).toBe('IDWise process-journey-step not sent: step 0 image: host not allowed');
+  });
+
+  it('checks the address where the connection is made: a listed name that resolves to loopback is refused', async () => {
+    // As if images.example.com were listed and its DNS answered 127.0.0.1: only the connect-time check stands.
+    const port = Number(new URL(base).port);
+    const rebound = { roots: [], hosts: [{ host: 'localhost', port, local: true, literal: false }] };
+    const err = await imageError(openImage(`http://localhost:${port}/passport.png`, { ...opts, sources: rebound }));
+    expect(err).toMatchObject({ kind: 'invalid-image', retryable: false });
     expect(err.message).toBe('IDWise process-journey-step not sent: step 0 image: host not allowed');
   });
 

@@ -44,7 +44,10 @@ const WorkerEnvSchema = z.object({
       .regex(/^[^:]+:\d+$/, 'use host:port, e.g. 0.0.0.0:9465')
       .optional(),
   ),
-  IDWISE_MAX_CALLS_PER_SECOND: z.preprocess(blankAsUnset, z.coerce.number().positive().optional()),
+  IDWISE_MAX_CALLS_PER_SECOND: z.preprocess(
+    blankAsUnset,
+    z.coerce.number({ error: 'must be a number, e.g. 10' }).positive('must be a number above 0, e.g. 10').optional(),
+  ),
 });
 
 /** Reads the worker's whole configuration once, listing every problem in one error. */
