@@ -8,7 +8,10 @@ import { parseArgs } from 'node:util';
 import { format, resolveConfig } from 'prettier';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Runtime } from '@temporalio/worker';
+import { Client } from '@temporalio/client';
 import { createJourneyClient } from '../client/journey-client.js';
+import { getDataConverter } from '../codec/data-converter.js';
+import { generateKeyList } from '../codec/keys.js';
 import { readMappingFile } from '../client/mapping-file.js';
 import { startDevServer } from '../dev/dev-server.js';
 import { freePort } from '../dev/free-port.js';
@@ -322,6 +325,9 @@ async function main(): Promise<number> {
     const temporal = devServer.value;
     const bundlePath = bundle.value;
 
+    // Encrypted as in production: the codec's cost is part of what is measured.
+    const codecEnv = { IDWISE_CODEC_KEYS: generateKeyList(['bench']) };
+    const client = new Client({ connection: temporal.connection, dataConverter: getDataConverter(codecEnv) });
     const metricsBind = `127.0.0.1:${await freePort()}`;
     // The worker sees only what it needs: nothing from this shell's TEMPORAL_* / IDWISE_* leaks in.
     const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(TEMPORAL_|IDWISE_)/.test(k)));
@@ -331,6 +337,7 @@ async function main(): Promise<number> {
       env: {
         ...inherited,
         ...idwiseEnv,
+        ...codecEnv,
         TEMPORAL_ADDRESS: temporal.address,
         TEMPORAL_NAMESPACE: 'default',
         TEMPORAL_TASK_QUEUE: taskQueue,
@@ -345,12 +352,12 @@ async function main(): Promise<number> {
     if (devServerPid === null) say('dev server process not found: its CPU time is not reported');
 
     // --- Temporal ---
-    const journeys = createJourneyClient({ client: temporal.client, taskQueue });
+    const journeys = createJourneyClient({ client, taskQueue });
     const temporalRef = (i: number) => `pass-bench-${runId}-${i}`;
     const temporalJourney = async (ref: string) => {
       await journeys.startJourney({ referenceNo: ref, flowId: FLOW_ID, steps });
       const outcome = await Promise.race([
-        temporal.client.withAbortSignal(clientCalls.signal, () => journeys.awaitOutcome(ref)),
+        client.withAbortSignal(clientCalls.signal, () => journeys.awaitOutcome(ref)),
         worker.died,
       ]);
       return { journeyId: outcome.journeyId, decision: outcome.decision.final };
@@ -397,7 +404,7 @@ async function main(): Promise<number> {
     say('reading journey histories...');
     const described = await runPool(n, 20, async (i) => {
       try {
-        const d = await temporal.client.workflow.getHandle(journeyWorkflowId(temporalRef(i))).describe();
+        const d = await client.workflow.getHandle(journeyWorkflowId(temporalRef(i))).describe();
         return { events: d.historyLength, bytes: d.historySize ?? Number.NaN };
       } catch {
         return null;
@@ -407,7 +414,7 @@ async function main(): Promise<number> {
     const bytes = distribution(described.flatMap((d) => (d && Number.isFinite(d.bytes) ? [d.bytes] : [])));
     const sampled = sampleIndexes(n, HISTORY_SAMPLE);
     const histories = await Promise.all(
-      sampled.map((i) => temporal.client.workflow.getHandle(journeyWorkflowId(temporalRef(i))).fetchHistory()),
+      sampled.map((i) => client.workflow.getHandle(journeyWorkflowId(temporalRef(i))).fetchHistory()),
     );
     const actionCounts = histories.map(countActions);
     const totalsPerHistory = actionCounts.map((a) => a.total);

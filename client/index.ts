@@ -12,3 +12,7 @@ export {
   type JourneyEvent,
   type JourneyEventType,
 } from '../shared/journey-events.js';
+// Payload encryption (connectTemporal installs it) and the applicant-details keys, for clients built by hand.
+export { createDataConverter, getDataConverter, loadCodecKeys } from '../codec/data-converter.js';
+export { PayloadDecryptionFailed } from '../codec/encryption-codec.js';
+export { loadPiiKeys } from '../pii/sealed-applicant-details.js';

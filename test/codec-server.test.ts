@@ -119,6 +119,20 @@ describe('codec server', () => {
     expect(all).not.toContain(token);
   });
 
+  it('refuses bodies above its limit with 413', async () => {
+    const small = await startCodecServer({ keys, token, bodyLimit: 1024, log: () => undefined });
+    try {
+      const res = await fetch(`${small.url}/decode`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ payloads: [{ data: Buffer.alloc(2048).toString('base64') }] }),
+      });
+      expect(res.status).toBe(413);
+    } finally {
+      await small.close();
+    }
+  });
+
   it('serves only the configured namespaces when told to', async () => {
     const narrow = await startCodecServer({ keys, token, namespaces: ['kyc'], log: () => undefined });
     try {

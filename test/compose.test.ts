@@ -352,7 +352,10 @@ describe('worker image and .env.example', () => {
   });
 
   it('names no variable that nothing reads (catches typos such as TEMPORAL_TLS_CERT)', () => {
-    const clientVariables = new Set(tsSources('client').flatMap((f) => [...namesIn(read(f))]));
+    // Clients, the codec server and the PII keys read their own (IDWISE_CODEC_*, IDWISE_PII_KEY[S]).
+    const clientVariables = new Set(
+      [...tsSources('client'), ...tsSources('codec'), ...tsSources('pii')].flatMap((f) => [...namesIn(read(f))]),
+    );
     const known = new Set([...workerVariables, ...envconfigVariables, ...composeVariables, ...clientVariables]);
     const isKnown = (name: string) => known.has(name) || name.startsWith('TEMPORAL_GRPC_META_');
     for (const [file, names] of [
