@@ -15,7 +15,13 @@ function pending(kind: 'throw' | 'return' | undefined, type: string, message: st
 }
 
 /** After complete-journey (idwise-api.md §6, §7): the result, IDWise's decision after final processing, and review. */
-export function createDecisionActivities({ idwise }: { idwise: IdwiseApi }) {
+export function createDecisionActivities({
+  idwise,
+  eventsEnabled = false,
+}: {
+  idwise: IdwiseApi;
+  eventsEnabled?: boolean;
+}) {
   const getSummary = summaryReader(idwise);
   const readResult = async (journeyId: string) =>
     toResultSummary(await mapFailures(() => idwise.getJourneyResult(journeyId, { signal: cancellationSignal() })));
@@ -51,7 +57,8 @@ export function createDecisionActivities({ idwise }: { idwise: IdwiseApi }) {
           check: isProcessed(result) ? toStepCheck(result) : null,
         };
       }
-      return { steps: toFlowSteps(summary.step_summaries), states, completed: summary.is_completed, checkedAt };
+      const steps = toFlowSteps(summary.step_summaries);
+      return { steps, states, completed: summary.is_completed, checkedAt, eventsEnabled };
     },
 
     /**

@@ -13,8 +13,9 @@ export function createActivities(
   deps: ActivityDeps & ManifestDeps & PreflightDeps & { events?: EventActivitiesConfig | null },
 ) {
   return {
-    ...createJourneyActivities(deps),
-    ...createDecisionActivities(deps),
+    // The journey learns from its first IDWise activity whether this deployment sends journey events at all.
+    ...createJourneyActivities({ ...deps, eventsEnabled: !!deps.events?.url }),
+    ...createDecisionActivities({ ...deps, eventsEnabled: !!deps.events?.url }),
     ...createManifestActivities(deps),
     ...createPreflightActivities(deps),
     ...createEventActivities(deps.events ?? {}),

@@ -12,6 +12,8 @@ export interface ActivityDeps {
   idwise: IdwiseApi;
   /** Opens sealed applicant_details of the journey `binding`; absent when the worker has no PII keys. */
   openApplicantDetails?: (sealed: string, binding: SealBinding) => ApplicantDetails;
+  /** Whether IDWISE_EVENTS_URL is set: journeys schedule no event deliveries (no history) when it is not. */
+  eventsEnabled?: boolean;
 }
 
 /** Waits out IDWise's summary rate rule, measured from the journey's previous summary call. */
@@ -42,7 +44,7 @@ export function summaryReader(idwise: IdwiseApi) {
 /** Step codes IDWise answers when an earlier attempt of this very submission already landed (idwise-api.md §8). */
 const LANDED_CODES = new Set(['step_in_progress', 'step_concluded']);
 
-export function createJourneyActivities({ idwise, openApplicantDetails }: ActivityDeps) {
+export function createJourneyActivities({ idwise, openApplicantDetails, eventsEnabled = false }: ActivityDeps) {
   const signal = () => ({ signal: cancellationSignal() });
   const getSummary = summaryReader(idwise);
 
@@ -70,7 +72,7 @@ export function createJourneyActivities({ idwise, openApplicantDetails }: Activi
           signal(),
         );
         log.info('IDWise journey started', { journeyId: res.journey_id, flowId: req.flowId, possiblyOrphaned });
-        return { journeyId: res.journey_id, steps: toFlowSteps(res.step_summaries), possiblyOrphaned };
+        return { journeyId: res.journey_id, steps: toFlowSteps(res.step_summaries), possiblyOrphaned, eventsEnabled };
       } catch (err) {
         const ambiguous = isIdwiseError(err) && mayHaveActed(err);
         // Failure reports carry the last heartbeat details to the next attempt.

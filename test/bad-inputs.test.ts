@@ -8,7 +8,16 @@ import { createManifestActivities } from '../activities/manifest.js';
 import { runCli as runCliInProcess } from '../client/cli.js';
 import { loadWorkerConfig } from '../worker/config.js';
 import { badInputRows, type BadInputRow, type Fixture } from './helpers/bad-input-rows.js';
-import { createJourneyEnv, FLOW_ID_SELFIE, images, repoRoot, type JourneyEnv } from './helpers/journey-env.js';
+import { request as httpRequest } from 'node:http';
+import type { RunningSandbox } from '../sandbox/index.js';
+import {
+  createJourneyEnv,
+  FLOW_ID_SELFIE,
+  images,
+  repoRoot,
+  testCodecEnv,
+  type JourneyEnv,
+} from './helpers/journey-env.js';
 
 // Every bad input gets one clear answer naming the field and the fix: the CLI (a real process), the client
 // library, provideStepFiles, batch manifests and the files they name, and the worker's environment. For an
@@ -27,7 +36,7 @@ function cli(args: string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
     );
     const child = spawn(process.execPath, ['--import', 'tsx', 'client/main.ts', ...args], {
       cwd: repoRoot,
-      env: { ...clean, ...env },
+      env: { ...clean, ...testCodecEnv(), ...env },
     });
     let stdout = '';
     let stderr = '';
@@ -68,7 +77,11 @@ describe('bad inputs', () => {
       images,
       flowId: FLOW_ID_SELFIE,
       waitingRef,
-      cliEnv: { TEMPORAL_ADDRESS: process.env.TEMPORAL_TEST_ADDRESS!, TEMPORAL_TASK_QUEUE: env.taskQueue },
+      cliEnv: {
+        TEMPORAL_ADDRESS: process.env.TEMPORAL_TEST_ADDRESS!,
+        TEMPORAL_TASK_QUEUE: env.taskQueue,
+        ...testCodecEnv(),
+      },
       cli: async (args, extraEnv = {}) => {
         const r = await cli(args, {
           TEMPORAL_ADDRESS: process.env.TEMPORAL_TEST_ADDRESS!,
@@ -93,11 +106,13 @@ describe('bad inputs', () => {
         });
         return activityEnv.run(acts.readManifestPage, { manifest, offset: 0, limit: 100 });
       },
+      sandboxAdmin: (method, path, body, opts = {}) => adminCall(env.sandbox, method, path, body, opts),
       workerConfig: (vars) =>
         loadWorkerConfig({
           IDWISE_API_KEY: 'key-0123456789',
           IDWISE_API_SECRET: 'secret',
           IDWISE_IMAGE_ROOTS: imageRoots,
+          ...testCodecEnv(),
           ...vars,
         }),
     };
@@ -184,4 +199,40 @@ async function answerOf(row: BadInputRow, fx: Fixture): Promise<string> {
     if (err instanceof Error) return err.message;
     return String(err);
   }
+}
+
+/** The sandbox's admin API over plain HTTP, with the Host header under the test's control. */
+function adminCall(
+  sandbox: RunningSandbox,
+  method: string,
+  path: string,
+  body: unknown,
+  opts: { token?: string | null; contentType?: string; host?: string },
+): Promise<string> {
+  const url = new URL(path, sandbox.baseUrl);
+  const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+  const token = opts.token === undefined ? sandbox.adminToken : opts.token;
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      url,
+      {
+        method,
+        headers: {
+          host: opts.host ?? url.host,
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+          ...(payload !== undefined ? { 'content-type': opts.contentType ?? 'application/json' } : {}),
+        },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString('utf8')));
+        res.on('end', () => {
+          const env = JSON.parse(text) as { error_code?: string; message?: string };
+          resolve(`${res.statusCode} ${env.error_code ?? 'ok'}: ${env.message ?? text}`);
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
 }

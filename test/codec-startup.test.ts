@@ -31,9 +31,9 @@ describe('starting without codec keys', () => {
     expect(r.output).not.toContain('idwise-worker-started');
   });
 
-  it('the CLI refuses with one line and exit 1', async () => {
+  it('the CLI refuses with one line and exit 2 (a setting to fix)', async () => {
     const r = await run(['client/main.ts', 'status', 'any-ref'], { TEMPORAL_ADDRESS: '127.0.0.1:1' });
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.output.trim().split('\n')).toHaveLength(1);
     expect(r.output).toMatch(/^error: IDWISE_CODEC_KEYS is not set/);
   });

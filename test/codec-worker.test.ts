@@ -1,3 +1,4 @@
+import proto from '@temporalio/proto';
 import { randomUUID } from 'node:crypto';
 import { Client } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
@@ -42,7 +43,7 @@ describe('a worker without the key', () => {
     Worker.create({
       connection,
       taskQueue,
-      activities: createActivities({ idwise: env.idwise }),
+      activities: createActivities({ idwise: env.idwise, imageSources: env.imageSources }),
       dataConverter: converter(keys),
     });
 
@@ -66,11 +67,20 @@ describe('a worker without the key', () => {
       /codec key id "key-b", which IDWISE_CODEC_KEYS does not hold/,
     );
 
+    // The journey's first activity (the image check) failed on its first attempt, not after retries.
     const history = await client.workflow.getHandle(journeyWorkflowId(ref)).fetchHistory();
-    const failed = history.events!.filter((e) => e.activityTaskFailedEventAttributes);
-    expect(failed).toHaveLength(1);
-    const started = history.events!.find((e) => e.activityTaskStartedEventAttributes)!;
-    expect(started.activityTaskStartedEventAttributes!.attempt).toBe(1);
+    const first = history.events!.find((e) => e.activityTaskScheduledEventAttributes)!;
+    expect(first.activityTaskScheduledEventAttributes!.activityType!.name).toBe('preflightImages');
+    const attempts = history.events!.filter(
+      (e) => String(e.activityTaskStartedEventAttributes?.scheduledEventId ?? '') === String(first.eventId),
+    );
+    expect(attempts.map((e) => e.activityTaskStartedEventAttributes!.attempt)).toEqual([1]);
+    const failed = history.events!.find(
+      (e) => String(e.activityTaskFailedEventAttributes?.scheduledEventId ?? '') === String(first.eventId),
+    );
+    expect(failed?.activityTaskFailedEventAttributes?.retryState).toBe(
+      proto.temporal.api.enums.v1.RetryState.RETRY_STATE_NON_RETRYABLE_FAILURE,
+    );
   });
 
   it('keeps a journey whose history it cannot decrypt running until a worker with the key takes it', async () => {

@@ -99,7 +99,7 @@ describe('openImage from a local file', () => {
   ])('rejects %s as a non-retryable invalid-image error', async (_, path, message) => {
     const err = await imageError(openImage(path(), { ...opts, stepId: '20', field: 'image2' }));
     expect(err).toMatchObject({ kind: 'invalid-image', retryable: false, status: null, stepId: '20' });
-    expect(err.message).toMatch(/^IDWise process-journey-step not sent: step 20 image2 /);
+    expect(err.message).toMatch(/^IDWise process-journey-step not sent: step 20 image2[ :]/);
     expect(err.message).toMatch(message);
     // Neither directory nor file name: either can name the applicant.
     expect(err.message).not.toContain(dir);

@@ -16,7 +16,7 @@ import { FAKE_PERSON } from '../sandbox/fake-data.js';
 import { startSandbox, type RunningSandbox } from '../sandbox/index.js';
 import { ErrorType } from '../shared/errors.js';
 import { searchableText, showHistory, withDecodedBase64 } from './helpers/history.js';
-import { FLOW_ID_SELFIE, images, repoRoot } from './helpers/journey-env.js';
+import { FLOW_ID_SELFIE, images, repoRoot, TEST_IMAGE_ROOTS } from './helpers/journey-env.js';
 
 // Nothing secret or personal leaves the process in clear. Real journeys (pass, refer, with applicant details,
 // failing, a batch) run through the dev server, the sandbox with 5xx and 429 faults, a worker process and the
@@ -106,6 +106,7 @@ describe('no secret or PII in clear anywhere', () => {
       IDWISE_API_KEY: sandbox.credentials.key,
       IDWISE_API_SECRET: secret,
       IDWISE_WORKFLOW_BUNDLE: process.env.TEMPORAL_TEST_WORKFLOW_BUNDLE!,
+      IDWISE_IMAGE_ROOTS: TEST_IMAGE_ROOTS,
       IDWISE_METRICS_BIND: `127.0.0.1:${metricsPort}`,
     });
     worker = w.child;
@@ -161,8 +162,17 @@ describe('no secret or PII in clear anywhere', () => {
       '--wait',
     );
     expect(aml.code).toBe(0);
-    await journeys.startJourney({ referenceNo: `refer-leak-${tag}`, flowId: FLOW_ID_SELFIE, steps: mapping });
-    expect((await journeys.awaitOutcome(`refer-leak-${tag}`)).decision.final).toBe('Refer');
+    // Referred, then approved by the sandbox's reviewer: the review's decision goes through history too.
+    await journeys.startJourney({
+      referenceNo: `review-approve-leak-${tag}`,
+      flowId: FLOW_ID_SELFIE,
+      steps: mapping,
+      options: { reviewCheckInterval: '2s' },
+    });
+    expect((await journeys.awaitOutcome(`review-approve-leak-${tag}`)).decision).toMatchObject({
+      system: 'Refer',
+      final: 'Approved',
+    });
     await journeys.startJourney({
       referenceNo: `pass-missing-${tag}`,
       flowId: FLOW_ID_SELFIE,

@@ -158,21 +158,29 @@ describe('journey lifecycle', () => {
   });
 
   it('ends with the system decision, saying so, when no review comes within reviewWait', async () => {
-    const ref = env.ref('refer-');
-    await env.journeys.startJourney({
-      referenceNo: ref,
-      flowId: FLOW_ID_SELFIE,
-      steps: idAndSelfie,
-      options: { reviewCheckInterval: '2s', reviewWait: '7s' },
-    });
-    const outcome = await env.journeys.awaitOutcome(ref);
+    // Two waits, ~3 and ~6 review checks (every 2 s): checks are retries of one activity, so waiting longer
+    // must not add a single history event.
+    const [short, long] = [env.ref('refer-'), env.ref('refer-')];
+    for (const [ref, reviewWait] of [
+      [short, '7s'],
+      [long, '13s'],
+    ] as const) {
+      await env.journeys.startJourney({
+        referenceNo: ref,
+        flowId: FLOW_ID_SELFIE,
+        steps: idAndSelfie,
+        options: { reviewCheckInterval: '2s', reviewWait },
+      });
+    }
+    const [outcome, longer] = await Promise.all([env.journeys.awaitOutcome(short), env.journeys.awaitOutcome(long)]);
     expect(outcome.decision).toEqual({ system: 'Refer', manual: null, final: 'Refer' });
     expect(outcome.review.status).toBe('not-reviewed');
-    // Review checks are retries of one activity: waiting longer does not grow the history.
-    const history = await env.client.workflow.getHandle(journeyWorkflowId(ref)).fetchHistory();
-    const events = history.events?.length ?? 0;
-    console.log(`history events of a journey that waited ~3 review checks: ${events}`);
-    expect(events).toBeLessThan(80);
+    expect(longer.review.status).toBe('not-reviewed');
+    const events = async (ref: string) =>
+      (await env.client.workflow.getHandle(journeyWorkflowId(ref)).fetchHistory()).events?.length ?? 0;
+    const [few, more] = [await events(short), await events(long)];
+    console.log(`history events of a journey that waited ~3 review checks: ${few}; ~6 checks: ${more}`);
+    expect(more).toBe(few);
   });
 
   it('takes a reviewer decision made automatically by the sandbox scenario (review-reject-)', async () => {
@@ -219,5 +227,24 @@ describe('journey lifecycle', () => {
     const counters = env.sandbox.admin.journeyCounters(done.journeyId)!;
     expect(counters.processSubmissions).toEqual({ '0': 1, '2': 1 });
     expect(counters.completeCalls).toBe(1);
+  });
+
+  it('fails at once, naming it, on a required step that takes no image (AML), and skips an optional one', async () => {
+    const ref = env.ref('pass-');
+    await env.journeys.startJourney({ referenceNo: ref, flowId: 'sandbox-id-selfie-aml', steps: idAndSelfie });
+    const err = (await env.journeys.awaitOutcome(ref).catch((e: unknown) => e)) as JourneyFailedError;
+    expect(err.type).toBe(ErrorType.NonImageStep);
+    expect(err.reason).toMatch(/required step\(s\) 40 \(AML, AML screening\) take no image/);
+    const [journey] = env.sandbox.admin.findJourneys(ref);
+    expect(env.sandbox.admin.journeyCounters(journey!.journeyId)?.processSubmissions ?? {}).toEqual({});
+
+    const optional = env.ref('pass-');
+    await env.journeys.startJourney({
+      referenceNo: optional,
+      flowId: 'sandbox-id-selfie-optional-aml',
+      steps: idAndSelfie,
+    });
+    const outcome = await env.journeys.awaitOutcome(optional);
+    expect(outcome.steps.find((s) => s.stepId === '40')).toMatchObject({ type: 'AML', state: 'skipped' });
   });
 });

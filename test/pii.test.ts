@@ -1,5 +1,5 @@
 import { createCipheriv, randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
@@ -93,10 +93,12 @@ describe('sealed applicant details', () => {
 
   it('seals batch rows bound to the reference and flow the journey validates to', async () => {
     const keys = ring(v1);
+    const folder = realpathSync(mkdtempSync(join(tmpdir(), 'pii-manifest-')));
     const { readManifestPage } = createManifestActivities({
       sealApplicantDetails: (d, binding) => sealApplicantDetails(d, binding, keys),
+      imageSources: { roots: [folder], hosts: [] },
     });
-    const manifest = join(mkdtempSync(join(tmpdir(), 'pii-manifest-')), 'm.json');
+    const manifest = join(folder, 'm.json');
     const row = { referenceNo: ' aml-7 ', flowId: 'flow-aml', mapping: {}, applicantDetails: details };
     writeFileSync(manifest, JSON.stringify([row]));
     const [entry] = (await readManifestPage({ manifest, offset: 0, limit: 10 })).entries;

@@ -90,15 +90,15 @@ describe('preflightImages', () => {
   it('fails retryably on a 503 from the image host and passes on the next attempt', async () => {
     const first = await failureOf(run({ '2': { image: `${base}/flaky.png` } }));
     expect(first.nonRetryable).toBe(false);
-    expect(first.message).toMatch(/step 2 image ".*\/flaky\.png" could not be downloaded: HTTP 503/);
+    expect(first.message).toMatch(/step 2 image could not be downloaded: HTTP 503/);
     await expect(run({ '2': { image: `${base}/flaky.png` } })).resolves.toEqual({ checked: 1 });
   });
 
   it.each([
-    ['a 404', () => `${base}/gone.png`, /step 5 image2 ".*\/gone\.png" could not be downloaded: HTTP 404/],
-    ['an HTML page', () => `${base}/page.jpg`, /step 5 image2 ".*\/page\.jpg" is not a JPEG, PNG or PDF/],
-    ['a text file', () => join(dir, 'notes.jpg'), /step 5 image2 "notes\.jpg" is not a JPEG, PNG or PDF/],
-    ['a missing file', () => join(dir, 'missing.jpg'), /step 5 image2 "missing\.jpg" does not exist/],
+    ['a 404', () => `${base}/gone.png`, /step 5 image2 could not be downloaded: HTTP 404/],
+    ['an HTML page', () => `${base}/page.jpg`, /step 5 image2 is not a JPEG, PNG or PDF/],
+    ['a text file', () => join(dir, 'notes.jpg'), /step 5 image2 is not a JPEG, PNG or PDF/],
+    ['a missing file', () => join(dir, 'missing.jpg'), /step 5 image2 does not exist/],
     [
       'a symlink out of the root',
       () => join(dir, 'escape.jpg'),
@@ -126,12 +126,14 @@ describe('preflightImages', () => {
     );
     expect(failure).toMatchObject({ type: ErrorType.InvalidImage, nonRetryable: true });
     expect(failure.message).toMatch(message);
+    // Step and field, never the file or URL path: either can name the applicant, and messages reach logs.
+    expect(failure.message).not.toMatch(/gone|page\.jpg|notes|missing\.jpg/);
     if (ref().endsWith('/gone.png')) expect(hits['/gone.png']).toBe(before + 1);
   });
 
   it('refuses an image above the size limit, from the file size or the Content-Range total', async () => {
     const file = await failureOf(run({ '0': { image: images.passport } }, 10_000));
-    expect(file.message).toMatch(/step 0 image "passport\.png" is 19138 bytes, above the 10000-byte limit/);
+    expect(file.message).toMatch(/step 0 image is 19138 bytes, above the 10000-byte limit/);
     const url = await failureOf(run({ '0': { image: `${base}/ranged.png` } }, 10_000));
     expect(url.message).toMatch(/is 19138 bytes, above the 10000-byte limit/);
     expect(url.nonRetryable).toBe(true);

@@ -26,7 +26,13 @@ describe('Temporal Web UI, as ops see journeys', () => {
     await env.startWorker();
     [passRef, referRef, waitingRef] = [env.ref('pass-'), env.ref('refer-'), env.ref('pass-')];
     await env.journeys.startJourney({ referenceNo: passRef, flowId: FLOW_ID_SELFIE, steps: idAndSelfie });
-    await env.journeys.startJourney({ referenceNo: referRef, flowId: FLOW_ID_SELFIE, steps: idAndSelfie });
+    // Decided Refer without waiting for a reviewer, so the list filters can find it by its decision.
+    await env.journeys.startJourney({
+      referenceNo: referRef,
+      flowId: FLOW_ID_SELFIE,
+      steps: idAndSelfie,
+      options: { awaitReviewFor: [] },
+    });
     await env.journeys.startJourney({
       referenceNo: waitingRef,
       flowId: FLOW_ID_SELFIE,

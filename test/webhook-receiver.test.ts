@@ -7,7 +7,7 @@ import { freePort } from '../dev/free-port.js';
 import { JOURNEY_WORKFLOW_TYPE, journeyWorkflowId } from '../shared/journey.js';
 import { parseWebhookAuth } from '../webhooks/auth.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../webhooks/server.js';
-import { repoRoot } from './helpers/journey-env.js';
+import { repoRoot, testCodecEnv } from './helpers/journey-env.js';
 
 // The receiver against the run's real dev server. Journeys are started on a task queue no worker polls, so
 // every signal the receiver delivers stays visible in the workflow's history, where these tests look for it.
@@ -218,7 +218,7 @@ describe('npm run webhooks', () => {
   const start = (env: Record<string, string>) =>
     spawn(process.execPath, ['--import', 'tsx', 'webhooks/main.ts'], {
       cwd: repoRoot,
-      env: { PATH: process.env.PATH, ...env },
+      env: { PATH: process.env.PATH, ...testCodecEnv(), ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
 

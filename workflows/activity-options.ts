@@ -1,4 +1,4 @@
-import { proxyActivities, proxyLocalActivities, type ActivityOptions } from '@temporalio/workflow';
+import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
 import { durationToMs } from '../shared/duration.js';
 import { NON_RETRYABLE_ERROR_TYPES } from '../shared/errors.js';
@@ -52,12 +52,9 @@ export function journeyActivityOptions(options: ValidJourneyInput['options']) {
 /** Every call passes its group's options and a summary through executeWithOptions. */
 export const acts = proxyActivities<JourneyActivities>({ startToCloseTimeout: '40s' });
 
-/**
- * Work that stays on this worker and needs no IDWise: local activities (a history marker each, no task-queue round
- * trip). The pre-flight check reads files and probes image URLs; transient probe errors retry like a call.
- */
-export const localActs = proxyLocalActivities<JourneyActivities>({
-  startToCloseTimeout: '1m',
+/** The pre-flight check reads files and probes image URLs (30 s each at most); transient errors retry like a call. */
+export const preflightOptions: ActivityOptions = {
+  startToCloseTimeout: '2m',
   scheduleToCloseTimeout: '15m',
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes },
-});
+};

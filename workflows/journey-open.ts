@@ -2,7 +2,7 @@ import { ApplicationFailure, workflowInfo } from '@temporalio/workflow';
 import { ErrorType } from '../shared/errors.js';
 import type { StepMapping } from '../shared/journey.js';
 import type { FlowStep, StepCheck } from '../shared/progress.js';
-import { acts, localActs } from './activity-options.js';
+import { acts, preflightOptions } from './activity-options.js';
 import type { JourneyContext } from './journey-steps.js';
 
 /** Where each step of the IDWise journey stands when the workflow takes it over. */
@@ -20,6 +20,8 @@ export interface Opened {
   completed: boolean;
   resumed: boolean;
   possiblyOrphaned: number;
+  /** Whether the workers send journey events (IDWISE_EVENTS_URL): none are scheduled when they do not. */
+  eventsEnabled: boolean;
 }
 
 /** Step types that take an image (idwise-api.md §5; Proof of Address reports as Document). */
@@ -51,6 +53,7 @@ export async function openJourney(ctx: JourneyContext): Promise<Opened> {
     );
     ctx.lastSummaryAt = found.checkedAt;
     opened = { journeyId, ...found, resumed: true, possiblyOrphaned: 0 };
+    ctx.outbox.enabled = found.eventsEnabled;
   } else {
     const started = await acts.startJourney.executeWithOptions(
       { ...opts.call, summary: `start journey ${input.referenceNo} on flow ${input.flowId}` },
@@ -73,7 +76,9 @@ export async function openJourney(ctx: JourneyContext): Promise<Opened> {
       completed: false,
       resumed: false,
       possiblyOrphaned: started.possiblyOrphaned,
+      eventsEnabled: started.eventsEnabled,
     };
+    ctx.outbox.enabled = started.eventsEnabled;
   }
   journey.started(opened.journeyId);
   if (opened.steps.length === 0) {
@@ -93,8 +98,9 @@ export async function preflight(steps: StepMapping): Promise<void> {
   const images = Object.values(steps).filter((f) => !('skip' in f)).length;
   if (images === 0) return;
   // Part of the stage the journey is in (starting, or waiting for files): no search-attribute write of its own.
-  await localActs.preflightImages.executeWithOptions(
-    { summary: `check the images of ${images} step(s) before IDWise sees them` },
+  // A regular activity, not a local one: it must run where the images are, which is where the uploads run.
+  await acts.preflightImages.executeWithOptions(
+    { ...preflightOptions, summary: `check the images of ${images} step(s) before IDWise sees them` },
     [{ steps }],
   );
 }

@@ -1,7 +1,6 @@
 import {
   ParentClosePolicy,
   proxyActivities,
-  proxyLocalActivities,
   startChild,
   workflowInfo,
   WorkflowIdReusePolicy,
@@ -12,12 +11,11 @@ import type { JourneyEvent, JourneyEventType } from '../shared/journey-events.js
 
 type EventActivities = ReturnType<typeof createEventActivities>;
 
-// Delivery is durable because it is an activity: Temporal retries it while the backend is down. From the journey
-// it is a local activity (one history marker, no task-queue round trip, nothing at all to do when events are off)
-// with half a minute of retries; a receiver that stays down must not hold the journey back, so what is still
+// Delivery is durable because it is an activity: Temporal retries it while the backend is down. From the journey it
+// has half a minute of retries; a receiver that stays down must not hold the journey back, so what is still
 // undelivered when the journey ends is handed to a detached outbox workflow that keeps trying for a day.
 const delivery = { startToCloseTimeout: '15s', retry: { initialInterval: '1s', backoffCoefficient: 2 } } as const;
-const { deliverJourneyEvent: deliverNow } = proxyLocalActivities<EventActivities>({
+const { deliverJourneyEvent: deliverNow } = proxyActivities<EventActivities>({
   ...delivery,
   scheduleToCloseTimeout: '30s',
   retry: { ...delivery.retry, maximumInterval: '10s' },
@@ -29,6 +27,11 @@ const { deliverJourneyEvent } = proxyActivities<EventActivities>({
 });
 
 export class JourneyOutbox {
+  /**
+   * False once the workers said they send no events (no IDWISE_EVENTS_URL): nothing is scheduled then. Unknown
+   * (true) until the first IDWise activity answers.
+   */
+  enabled = true;
   private readonly undelivered = new Map<string, JourneyEvent>();
   private readonly pending: Promise<void>[] = [];
 
@@ -40,6 +43,7 @@ export class JourneyOutbox {
 
   /** Sends an event without waiting for it; `discriminator` makes its id stable (what it is about). */
   emit(type: JourneyEventType, discriminator: string, data: Record<string, unknown>): void {
+    if (!this.enabled) return;
     const { workflowId } = workflowInfo();
     const event: JourneyEvent = {
       id: `${workflowId}/${type}/${discriminator}`,

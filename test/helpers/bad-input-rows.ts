@@ -20,6 +20,13 @@ export interface Fixture {
   journeys: JourneyClient;
   manifestPage(manifest: string, extra?: Partial<ManifestDeps>): Promise<ManifestPage>;
   workerConfig(vars: Record<string, string | undefined>): unknown;
+  /** A request to the sandbox's admin API; answers `<status> <error_code>: <message>`. */
+  sandboxAdmin(
+    method: string,
+    path: string,
+    body?: unknown,
+    opts?: { token?: string | null; contentType?: string; host?: string },
+  ): Promise<string>;
 }
 
 export interface BadInputRow {
@@ -213,15 +220,15 @@ export function badInputRows(): BadInputRow[] {
     },
     {
       where: 'CLI',
-      input: '--applicant without IDWISE_PII_KEY',
-      expected: /applicantDetails: needs IDWISE_PII_KEY \(32 bytes, base64\)/,
+      input: '--applicant without IDWISE_PII_KEYS',
+      expected: /applicantDetails: needs IDWISE_PII_KEYS \(keyId:base64key\)/,
       run: cliApplicant(json({ full_name: 'A B' })),
     },
     {
       where: 'CLI',
-      input: 'IDWISE_PII_KEY=short with --applicant',
-      expected: /IDWISE_PII_KEY must be 32 bytes in base64 \(generate one with: openssl rand -base64 32\)/,
-      run: cliApplicant(json({ full_name: 'A B' }), { IDWISE_PII_KEY: 'short' }),
+      input: 'IDWISE_PII_KEYS=k1:c2hvcnQ= with --applicant',
+      expected: /IDWISE_PII_KEYS entry 1 \(key id "k1"\) is 5 bytes, not 32; generate a key with/,
+      run: cliApplicant(json({ full_name: 'A B' }), { IDWISE_PII_KEYS: 'k1:c2hvcnQ=' }),
     },
     {
       where: 'CLI',
@@ -367,7 +374,7 @@ export function badInputRows(): BadInputRow[] {
     {
       where: 'client.startJourney',
       input: 'applicant details without a PII key',
-      expected: /applicantDetails: needs IDWISE_PII_KEY/,
+      expected: /applicantDetails: needs IDWISE_PII_KEYS/,
       run: startWithDetails({}),
     },
 
@@ -630,8 +637,8 @@ export function badInputRows(): BadInputRow[] {
     },
     {
       where: 'applicant file (manifest)',
-      input: 'a worker without IDWISE_PII_KEY',
-      expected: /row 1: applicantDetails need IDWISE_PII_KEY on the worker/,
+      input: 'a worker without IDWISE_PII_KEYS',
+      expected: /row 1: applicantDetails need IDWISE_PII_KEYS on the worker/,
       run: async (fx) => {
         put(fx, 'ok-applicant.json', json({ full_name: 'A B' }));
         return invalidRows(
@@ -718,9 +725,9 @@ export function badInputRows(): BadInputRow[] {
     },
     {
       where: 'worker env',
-      input: 'IDWISE_PII_KEY=short',
-      expected: /IDWISE_PII_KEY must be 32 bytes in base64 \(generate one with: openssl rand -base64 32\)/,
-      run: async (fx) => fx.workerConfig({ IDWISE_PII_KEY: 'short' }),
+      input: 'IDWISE_PII_KEYS=k1:c2hvcnQ=',
+      expected: /IDWISE_PII_KEYS entry 1 \(key id "k1"\) is 5 bytes, not 32/,
+      run: async (fx) => fx.workerConfig({ IDWISE_PII_KEYS: 'k1:c2hvcnQ=' }),
     },
     {
       where: 'worker env',
@@ -736,7 +743,96 @@ export function badInputRows(): BadInputRow[] {
     },
 
     // ---- sandbox admin endpoints ----
-    // RESERVED for the lead: rows for the sandbox's admin API (being reworked on another branch) go here,
-    // e.g. { where: 'sandbox admin', input: 'POST /_sandbox/fail-next {"count":-1}', expected: /count .../, run: ... }.
+    ...(
+      [
+        [
+          'POST /_sandbox/fail-next {"count":-1,"kind":"5xx"}',
+          'POST',
+          '/_sandbox/fail-next',
+          { count: -1, kind: '5xx' },
+          /400 validation_error: .*count/,
+        ],
+        [
+          'POST /_sandbox/fail-next {"count":1,"kind":"boom"}',
+          'POST',
+          '/_sandbox/fail-next',
+          { count: 1, kind: 'boom' },
+          /400 validation_error: .*kind/,
+        ],
+        [
+          'PUT /_sandbox/faults {"errorRate":2}',
+          'PUT',
+          '/_sandbox/faults',
+          { errorRate: 2 },
+          /400 validation_error: .*errorRate/,
+        ],
+        [
+          'PUT /_sandbox/switches {"pollRule":"sometimes"}',
+          'PUT',
+          '/_sandbox/switches',
+          { pollRule: 'sometimes' },
+          /400 validation_error: .*pollRule/,
+        ],
+        [
+          'PUT /_sandbox/switches {"finalProcessingMillis":1}',
+          'PUT',
+          '/_sandbox/switches',
+          { finalProcessingMillis: 1 },
+          /400 validation_error: .*finalProcessingMillis/,
+        ],
+        [
+          'PUT /_sandbox/webhooks {"auth":"token:abc"}',
+          'PUT',
+          '/_sandbox/webhooks',
+          { auth: 'token:abc' },
+          /400 validation_error: .*auth/,
+        ],
+        [
+          'POST review {"decision":"Maybe"}',
+          'POST',
+          '/_sandbox/journeys/000000000000000000000000/review',
+          { decision: 'Maybe' },
+          /400 validation_error: .*decision/,
+        ],
+        [
+          'POST review of an unknown journey',
+          'POST',
+          '/_sandbox/journeys/000000000000000000000000/review',
+          { decision: 'Approved' },
+          /404 missing_requested_resource/,
+        ],
+      ] as const
+    ).map(
+      ([input, method, path, body, expected]): BadInputRow => ({
+        where: 'sandbox admin',
+        input,
+        expected,
+        run: (fx) => fx.sandboxAdmin(method, path, body),
+      }),
+    ),
+    {
+      where: 'sandbox admin',
+      input: 'GET /_sandbox/counters without the admin token',
+      expected: /401 missing_authorization_header/,
+      run: (fx) => fx.sandboxAdmin('GET', '/_sandbox/counters', undefined, { token: null }),
+    },
+    {
+      where: 'sandbox admin',
+      input: 'GET /_sandbox/counters with a wrong token',
+      expected: /401 invalid_credentials/,
+      run: (fx) => fx.sandboxAdmin('GET', '/_sandbox/counters', undefined, { token: 'not-the-token' }),
+    },
+    {
+      where: 'sandbox admin',
+      input: 'PUT /_sandbox/faults as text/plain',
+      expected: /415 unsupported_media_type/,
+      run: (fx) => fx.sandboxAdmin('PUT', '/_sandbox/faults', '{"errorRate":0}', { contentType: 'text/plain' }),
+    },
+    {
+      where: 'sandbox admin',
+      input: 'GET /_sandbox/counters with Host: evil.example',
+      expected: /403 forbidden_host/,
+      run: (fx) => fx.sandboxAdmin('GET', '/_sandbox/counters', undefined, { host: 'evil.example' }),
+    },
   ];
 }

@@ -7,7 +7,7 @@ import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporal
 import type { EventActivitiesConfig } from '../../activities/index.js';
 import { createJourneyClient, type JourneyClient } from '../../client/journey-client.js';
 import { getDataConverter } from '../../codec/data-converter.js';
-import { createIdwiseClient, loadIdwiseConfig, type IdwiseApi } from '../../idwise/index.js';
+import { createIdwiseClient, loadIdwiseConfig, type IdwiseApi, type ImageSources } from '../../idwise/index.js';
 import { startSandbox, type RunningSandbox, type SandboxSwitches } from '../../sandbox/index.js';
 import { createJourneyWorker } from '../../worker/worker.js';
 
@@ -36,6 +36,8 @@ export const testDataConverter = () => getDataConverter(testCodecEnv());
 export interface JourneyEnv {
   sandbox: RunningSandbox;
   idwise: IdwiseApi;
+  /** Where this env's workers may read images from (IDWISE_IMAGE_ROOTS). */
+  imageSources: ImageSources;
   client: Client;
   journeys: JourneyClient;
   taskQueue: string;
@@ -92,6 +94,7 @@ export async function createJourneyEnv(
   return {
     sandbox,
     idwise,
+    imageSources: idwiseConfig.imageSources,
     client,
     journeys,
     taskQueue,
