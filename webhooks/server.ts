@@ -69,6 +69,12 @@ export async function startWebhookReceiver(opts: WebhookReceiverOptions): Promis
   const logWebhook = (fields: Record<string, unknown>, reply: { elapsedTime: number }) =>
     log(JSON.stringify({ ...fields, ms: Math.round(reply.elapsedTime) }));
 
+  // Once closing, each answer ends its keep-alive connection: close() then waits for requests in flight only,
+  // not for idle sockets to time out (72 s by default).
+  app.addHook('onSend', async (_req, reply) => {
+    if (closing.signal.aborted) void reply.header('connection', 'close');
+  });
+
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (req.url.startsWith(WEBHOOK_PATH) && status < 500) metrics.countReceived(null, 'invalid');
