@@ -3,7 +3,7 @@ import Fastify, { type FastifyError } from 'fastify';
 import { connectTemporal } from '../client/connection.js';
 import { describeIssues } from '../shared/journey.js';
 import { IdwiseWebhookSchema } from '../shared/idwise-webhooks.js';
-import { connectWithBackoff } from '../worker/connect.js';
+import { connectWithBackoff, shortReason } from '../worker/connect.js';
 import { temporalReachable } from '../worker/health.js';
 import { parseWebhookAuth, type WebhookAuth } from './auth.js';
 import { WebhookMetrics, type WebhookOutcome } from './metrics.js';
@@ -27,6 +27,8 @@ export interface WebhookReceiverOptions {
   signalTimeoutMs?: number;
   /** One JSON line per webhook and per lifecycle event. Default: stdout. */
   log?: (line: string) => void;
+  /** Temporal refused the connection for good (e.g. a rejected API key): waiting cannot fix it. */
+  onConnectFailure?: (err: unknown) => void;
 }
 
 export interface WebhookReceiver {
@@ -60,7 +62,9 @@ export async function startWebhookReceiver(opts: WebhookReceiverOptions): Promis
         log(JSON.stringify({ event: 'temporal-connected', what: 'webhook receiver' }));
       },
       (err: unknown) => {
-        if (!closing.signal.aborted) log(JSON.stringify({ event: 'temporal-connect-failed', reason: String(err) }));
+        if (closing.signal.aborted) return;
+        log(JSON.stringify({ event: 'temporal-connect-failed', what: 'webhook receiver', reason: shortReason(err) }));
+        opts.onConnectFailure?.(err);
       },
     );
   }
