@@ -45,7 +45,6 @@ export async function startWebhookReceiver(opts: WebhookReceiverOptions): Promis
   const metrics = new WebhookMetrics();
   const closing = new AbortController();
   let client: Client | null = opts.client ?? null;
-  if (!opts.client) void connectInBackground();
 
   function connectInBackground() {
     const env = opts.env ?? process.env;
@@ -82,7 +81,9 @@ export async function startWebhookReceiver(opts: WebhookReceiverOptions): Promis
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (req.url.startsWith(WEBHOOK_PATH) && status < 500) metrics.countReceived(null, 'invalid');
-    logWebhook({ event: null, outcome: status < 500 ? 'invalid' : 'error', status, code: err.code ?? null }, reply);
+    const fields =
+      status < 500 ? { outcome: 'invalid', code: err.code ?? null } : { outcome: 'error', reason: shortReason(err) };
+    logWebhook({ event: null, ...fields, status }, reply);
     // Fastify's own 4xx messages say what is wrong with the request (too large, not JSON) and nothing else.
     return reply.code(status).send({ error: status < 500 ? err.message : 'internal error' });
   });
@@ -129,6 +130,7 @@ export async function startWebhookReceiver(opts: WebhookReceiverOptions): Promis
   );
 
   await app.listen({ host: opts.host ?? '0.0.0.0', port: opts.port ?? 8788 });
+  if (!opts.client) void connectInBackground();
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : opts.port;
   const shownHost = !opts.host || opts.host === '0.0.0.0' ? '127.0.0.1' : opts.host;
