@@ -109,8 +109,11 @@ const tsSources = (dir: string) =>
         .map((f) => `${dir}/${f}`)
     : [];
 
-/** What the worker reads itself: worker/*.ts and the IDWise client's configuration. */
-const workerSources = [...tsSources('worker'), ...['idwise/config.ts'].filter((f) => existsSync(join(root, f)))];
+/** What the worker reads itself: worker/*.ts and the IDWise client's and journey events' configuration. */
+const workerSources = [
+  ...tsSources('worker'),
+  ...['idwise/config.ts', 'events/config.ts'].filter((f) => existsSync(join(root, f))),
+];
 const workerVariables = new Set(workerSources.flatMap((f) => [...namesIn(read(f))]));
 
 /** What @temporalio/envconfig reads, taken from the installed package rather than from memory. */
@@ -352,9 +355,11 @@ describe('worker image and .env.example', () => {
   });
 
   it('names no variable that nothing reads (catches typos such as TEMPORAL_TLS_CERT)', () => {
-    // Clients, the codec server and the PII keys read their own (IDWISE_CODEC_*, IDWISE_PII_KEY[S]).
+    // Clients, the webhook receiver, the codec server and the PII keys read their own variables.
     const clientVariables = new Set(
-      [...tsSources('client'), ...tsSources('codec'), ...tsSources('pii')].flatMap((f) => [...namesIn(read(f))]),
+      [...tsSources('client'), ...tsSources('webhooks'), ...tsSources('codec'), ...tsSources('pii')].flatMap((f) => [
+        ...namesIn(read(f)),
+      ]),
     );
     const known = new Set([...workerVariables, ...envconfigVariables, ...composeVariables, ...clientVariables]);
     const isKnown = (name: string) => known.has(name) || name.startsWith('TEMPORAL_GRPC_META_');

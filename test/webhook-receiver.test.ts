@@ -192,6 +192,44 @@ describe('webhook receiver', () => {
   });
 });
 
+describe('webhook receiver shutdown', () => {
+  it('finishes a signal in flight before close() resolves, and takes no new webhooks', async () => {
+    let release!: () => void;
+    const signalled = new Promise<void>((r) => (release = r));
+    let inFlight!: () => void;
+    const arrived = new Promise<void>((r) => (inFlight = r));
+    // A client whose signal waits for the test: the only way to hold a request in flight on purpose.
+    const slow = {
+      workflow: { getHandle: () => ({ signal: () => (inFlight(), signalled) }) },
+      connection: { withDeadline: (_d: number, fn: () => Promise<unknown>) => fn() },
+    } as unknown as Client;
+    const receiver = await startWebhookReceiver({
+      auth: 'none',
+      client: slow,
+      host: '127.0.0.1',
+      port: 0,
+      log: () => undefined,
+    });
+    const body = JSON.stringify({ event: 'Finished Journey', body: { eventId: 'e', referenceNo: 'r' } });
+    const post = () =>
+      fetch(`${receiver.url}/idwise/webhooks`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      });
+    const pending = post();
+    await arrived;
+    let closed = false;
+    const closing = receiver.close().then(() => (closed = true));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(closed).toBe(false);
+    release();
+    expect((await pending).status).toBe(200);
+    await closing;
+    await expect(post()).rejects.toThrow();
+  });
+});
+
 describe('IDWISE_WEBHOOK_AUTH', () => {
   const h = (headers: Record<string, string>) => headers;
   it('checks basic credentials and custom headers', () => {

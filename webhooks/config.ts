@@ -1,3 +1,4 @@
+import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { z } from 'zod';
 import { parseWebhookAuth, type WebhookAuth } from './auth.js';
 
@@ -22,6 +23,14 @@ export function loadWebhookConfig(env: NodeJS.ProcessEnv = process.env): Webhook
   let auth: WebhookAuth | null = null;
   try {
     auth = parseWebhookAuth(env.IDWISE_WEBHOOK_AUTH);
+  } catch (err) {
+    problems.push((err as Error).message);
+  }
+  try {
+    // The Temporal settings are checked now (a missing TLS file, a bad profile), not retried later as an outage.
+    loadClientConnectConfig({
+      overrideEnvVars: Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined)),
+    });
   } catch (err) {
     problems.push((err as Error).message);
   }

@@ -5,7 +5,12 @@ import { startWebhookReceiver, WEBHOOK_PATH } from './server.js';
 // the background (answering 503 until then), so a Temporal restart never turns into a crash loop.
 async function run(): Promise<void> {
   const config = loadWebhookConfig();
-  const receiver = await startWebhookReceiver({ auth: config.auth, host: config.host, port: config.port });
+  const receiver = await startWebhookReceiver({
+    auth: config.auth,
+    host: config.host,
+    port: config.port,
+    onConnectFailure: () => process.exit(1),
+  });
   console.log(
     JSON.stringify({
       event: 'idwise-webhooks-started',

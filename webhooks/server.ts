@@ -3,7 +3,7 @@ import Fastify, { type FastifyError } from 'fastify';
 import { connectTemporal } from '../client/connection.js';
 import { describeIssues } from '../shared/journey.js';
 import { IdwiseWebhookSchema } from '../shared/idwise-webhooks.js';
-import { connectWithBackoff } from '../worker/connect.js';
+import { connectWithBackoff, shortReason } from '../worker/connect.js';
 import { temporalReachable } from '../worker/health.js';
 import { parseWebhookAuth, type WebhookAuth } from './auth.js';
 import { WebhookMetrics, type WebhookOutcome } from './metrics.js';
@@ -27,6 +27,8 @@ export interface WebhookReceiverOptions {
   signalTimeoutMs?: number;
   /** One JSON line per webhook and per lifecycle event. Default: stdout. */
   log?: (line: string) => void;
+  /** Temporal refused the connection for good (e.g. a rejected API key): waiting cannot fix it. */
+  onConnectFailure?: (err: unknown) => void;
 }
 
 export interface WebhookReceiver {
@@ -43,7 +45,6 @@ export async function startWebhookReceiver(opts: WebhookReceiverOptions): Promis
   const metrics = new WebhookMetrics();
   const closing = new AbortController();
   let client: Client | null = opts.client ?? null;
-  if (!opts.client) void connectInBackground();
 
   function connectInBackground() {
     const env = opts.env ?? process.env;
@@ -60,7 +61,9 @@ export async function startWebhookReceiver(opts: WebhookReceiverOptions): Promis
         log(JSON.stringify({ event: 'temporal-connected', what: 'webhook receiver' }));
       },
       (err: unknown) => {
-        if (!closing.signal.aborted) log(JSON.stringify({ event: 'temporal-connect-failed', reason: String(err) }));
+        if (closing.signal.aborted) return;
+        log(JSON.stringify({ event: 'temporal-connect-failed', what: 'webhook receiver', reason: shortReason(err) }));
+        opts.onConnectFailure?.(err);
       },
     );
   }
@@ -69,10 +72,18 @@ export async function startWebhookReceiver(opts: WebhookReceiverOptions): Promis
   const logWebhook = (fields: Record<string, unknown>, reply: { elapsedTime: number }) =>
     log(JSON.stringify({ ...fields, ms: Math.round(reply.elapsedTime) }));
 
+  // Once closing, each answer ends its keep-alive connection: close() then waits for requests in flight only,
+  // not for idle sockets to time out (72 s by default).
+  app.addHook('onSend', async (_req, reply) => {
+    if (closing.signal.aborted) void reply.header('connection', 'close');
+  });
+
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (req.url.startsWith(WEBHOOK_PATH) && status < 500) metrics.countReceived(null, 'invalid');
-    logWebhook({ event: null, outcome: status < 500 ? 'invalid' : 'error', status, code: err.code ?? null }, reply);
+    const fields =
+      status < 500 ? { outcome: 'invalid', code: err.code ?? null } : { outcome: 'error', reason: shortReason(err) };
+    logWebhook({ event: null, ...fields, status }, reply);
     // Fastify's own 4xx messages say what is wrong with the request (too large, not JSON) and nothing else.
     return reply.code(status).send({ error: status < 500 ? err.message : 'internal error' });
   });
@@ -119,6 +130,7 @@ export async function startWebhookReceiver(opts: WebhookReceiverOptions): Promis
   );
 
   await app.listen({ host: opts.host ?? '0.0.0.0', port: opts.port ?? 8788 });
+  if (!opts.client) void connectInBackground();
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : opts.port;
   const shownHost = !opts.host || opts.host === '0.0.0.0' ? '127.0.0.1' : opts.host;

@@ -20,8 +20,10 @@ export interface ConnectBackoffOptions {
 const PERMANENT_GRPC_CODES = new Set([3 /* INVALID_ARGUMENT */, 7 /* PERMISSION_DENIED */, 16 /* UNAUTHENTICATED */]);
 
 export function isRetryableConnectError(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return !(typeof code === 'number' && PERMANENT_GRPC_CODES.has(code));
+  const e = (err ?? {}) as { code?: unknown; path?: unknown };
+  if (typeof e.code === 'number' && PERMANENT_GRPC_CODES.has(e.code)) return false;
+  // A TLS certificate or key file that cannot be read (ENOENT, EACCES) is configuration, not an outage.
+  return !(typeof e.code === 'string' && typeof e.path === 'string');
 }
 
 /** The first line of an error's message, short: the cause for ops, never a stack trace. */
@@ -59,6 +61,7 @@ export async function connectWithBackoff<T>(connect: () => Promise<T>, opts: Con
 
 function delay(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
     const onAbort = () => {
       clearTimeout(timer);
       reject(signal!.reason);
