@@ -123,10 +123,11 @@ const MAX_P50_OVERHEAD_S = 1.5;
 const NOISE_CORES = 0.25;
 
 /**
- * The server enforces the cap with a token bucket per task-queue partition (4 by default), so a 1 s window
- * can briefly hold more than the cap; the average must not.
+ * The server enforces the cap with a token bucket (split over the task queue's partitions, 4 by default) that
+ * holds up to one second of tokens: a full bucket plus one second of refill lets a 1 s window reach twice the
+ * cap after a quiet moment. The average must stay under the cap itself.
  */
-const RATE_BURST_FACTOR = 1.5;
+const RATE_BURST_FACTOR = 2;
 
 const fmt = (n: number | null | undefined, digits = 2) => (n === null || n === undefined ? 'n/a' : n.toFixed(digits));
 

@@ -78,7 +78,10 @@ export async function startDevServerForChaos(log: (line: string) => void): Promi
 }
 
 export async function startClusterForChaos(log: (line: string) => void): Promise<ChaosTemporal> {
+  const started = Date.now();
   const cluster = await startCluster({ log });
+  const phases = Object.entries(cluster.timings).map(([k, v]) => `${k} ${v}s`);
+  log(`cluster ready in ${((Date.now() - started) / 1000).toFixed(1)}s (${phases.join(', ')})`);
   return {
     kind: 'cluster',
     address: cluster.address,

@@ -1,5 +1,7 @@
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createServer } from 'node:net';
 import { freePort } from '../dev/free-port.js';
 import { resolveServerBinaries, serverCacheDir } from './binaries.js';
@@ -29,6 +31,8 @@ export interface RunningCluster {
   address: string;
   namespace: string;
   dir: string;
+  /** PostgreSQL's folder (data, socket, log), which may be outside `dir` (see defaultPostgresDir). */
+  postgresDir: string;
   /** Seconds each start-up phase took (build, postgres, schema, server, namespace). */
   timings: Record<string, number>;
   schema: SchemaStatus[];
@@ -63,11 +67,17 @@ async function lowFreePort(taken: Set<number>): Promise<number> {
 
 export const defaultClusterDir = () => join(serverCacheDir(), '..', 'cluster');
 
-/** As root, PostgreSQL runs as `postgres`, which cannot enter /root: its folder then lives in /var/tmp. */
-const defaultPostgresDir = (dir: string) =>
-  process.getuid?.() === 0 && dir.startsWith('/root/')
-    ? '/var/tmp/idwise-temporal-cluster/postgres'
-    : join(dir, 'postgres');
+/**
+ * As root, PostgreSQL runs as `postgres`, which cannot enter /root or a private temp folder: its data then
+ * lives in /var/tmp, in a folder named after the cluster folder (so two clusters never share one).
+ */
+function defaultPostgresDir(dir: string): string {
+  if (process.getuid?.() !== 0) return join(dir, 'postgres');
+  const reachable = spawnSync('runuser', ['-u', 'postgres', '--', 'test', '-x', dir]).status === 0;
+  if (reachable) return join(dir, 'postgres');
+  const id = createHash('sha256').update(resolve(dir)).digest('hex').slice(0, 12);
+  return `/var/tmp/idwise-temporal-pg-${id}`;
+}
 
 export async function startCluster(opts: ClusterOptions = {}): Promise<RunningCluster> {
   const log = opts.log ?? ((line: string) => console.error(line));
@@ -131,6 +141,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<RunningCl
       address,
       namespace,
       dir,
+      postgresDir: pg.dir,
       timings,
       schema,
       serverPid: () => server!.pid,
