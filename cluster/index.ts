@@ -9,7 +9,7 @@ import { initPostgres, postgresPaths, startPostgres, stopPostgres } from './post
 import { DEFAULT_NAMESPACE, dynamicConfigPath } from './release.js';
 import { setUpSchemas, type SchemaStatus } from './schema.js';
 import { PORT_NAMES, writeServerConfig, type ServerPorts } from './server-config.js';
-import { killLeftover, spawnServer, type ServerProcess } from './server-process.js';
+import { claimClusterDir, killLeftover, spawnServer, type ServerProcess } from './server-process.js';
 import { connectWhenUp, registerNamespace, waitUntilUsable } from './namespace.js';
 
 // A real Temporal cluster on PostgreSQL, without Docker: private PostgreSQL 15, schema by temporal-sql-tool,
@@ -93,6 +93,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<RunningCl
 
   const bin = resolveServerBinaries(process.env, log);
   phase('binaries');
+  const release = claimClusterDir(dir);
   const pg = postgresPaths(opts.postgresDir ?? defaultPostgresDir(dir));
   const pgPort = await freePort();
   if (initPostgres(pg)) log(`initialised PostgreSQL in ${pg.data}`);
@@ -105,6 +106,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<RunningCl
     (stopping ??= (async () => {
       await server?.stop().catch((err: unknown) => log(`stopping the server: ${String(err)}`));
       stopPostgres(pg, 'fast');
+      release();
     })());
 
   try {

@@ -26,6 +26,20 @@ const alive = (pid: number) => {
   }
 };
 
+/**
+ * Claims `dir` for this process. A cluster whose owner still runs is refused (its PostgreSQL and server would
+ * otherwise be taken over and stopped); an owner that died leaves only leftovers, which the caller cleans up.
+ */
+export function claimClusterDir(dir: string): () => void {
+  const ownerFile = join(dir, 'owner.pid');
+  const owner = existsSync(ownerFile) ? Number(readFileSync(ownerFile, 'utf8')) : NaN;
+  if (Number.isInteger(owner) && owner !== process.pid && alive(owner)) {
+    throw new Error(`a cluster already runs from ${dir} (process ${owner}); stop it first or pass another dir`);
+  }
+  writeFileSync(ownerFile, String(process.pid));
+  return () => rmSync(ownerFile, { force: true });
+}
+
 /** Kills a server a previous run left behind (its pid file names it, its command line confirms it). */
 export function killLeftover(dir: string): void {
   const pidFile = join(dir, 'server.pid');

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
@@ -53,6 +53,13 @@ describe('startCluster (Temporal on a private PostgreSQL)', () => {
     );
     expect(await customAttributes(cluster.address)).toEqual(expected);
   }, 240_000);
+
+  it('refuses a second cluster on the same folder while the first one runs', async () => {
+    // The owner is this process here, so pretend another live process (the jest parent) owns the folder.
+    writeFileSync(join(dir, 'owner.pid'), String(process.ppid));
+    await expect(startCluster({ dir, log })).rejects.toThrow(/already runs from/);
+    writeFileSync(join(dir, 'owner.pid'), String(process.pid));
+  });
 
   it('comes back after a SIGKILL of the server and a PostgreSQL crash', async () => {
     const before = cluster!.serverPid();
