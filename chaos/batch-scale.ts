@@ -70,7 +70,9 @@ async function main(): Promise<number> {
   };
   const bundle = await writeWorkflowBundle(join(dir, 'workflow-bundle.js'), quiet);
   const taskQueue = `idwise-batch-scale-${runId}`;
+  const m = writeScaleManifest(join(dir, 'manifest'), runId, rows, failEvery);
   const env = workerEnv({
+    imageRoots: [m.dir],
     temporalAddress: temporal.address,
     namespace: temporal.namespace,
     taskQueue,
@@ -84,7 +86,6 @@ async function main(): Promise<number> {
   cleanups.push(() => connection.close());
   const client = new Client({ connection, namespace: temporal.namespace });
   const batches = createBatchClient({ client, taskQueue });
-  const m = writeScaleManifest(join(dir, 'manifest'), runId, rows, failEvery);
   say(
     `${temporal.kind} at ${temporal.address}; ${rows} rows (${m.failing.size} fail until their image exists), pages of ${pageSize}, ${concurrency} in flight`,
   );

@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import type { RunningSandbox } from '../sandbox/index.js';
 import { repoRoot } from '../cluster/release.js';
 
@@ -14,6 +14,8 @@ export interface WorkerEnvOptions {
   workflowBundle: string;
   maxCallsPerSecond?: number | null;
   metricsBind?: string | null;
+  /** Folders the worker may read images from (default: the repository's samples/). */
+  imageRoots?: string[];
 }
 
 /** Variables other engineers' features add to the worker; passed on from this shell when set here. */
@@ -29,7 +31,7 @@ export function workerEnv(o: WorkerEnvOptions, from: NodeJS.ProcessEnv = process
     IDWISE_API_SECRET: o.sandbox.credentials.secret,
     IDWISE_WORKFLOW_BUNDLE: o.workflowBundle,
     // The sample mappings point at samples/images; a worker that restricts image paths must allow them.
-    IDWISE_IMAGE_ROOTS: from.IDWISE_IMAGE_ROOTS ?? join(repoRoot, 'samples'),
+    IDWISE_IMAGE_ROOTS: from.IDWISE_IMAGE_ROOTS ?? (o.imageRoots ?? [join(repoRoot, 'samples')]).join(delimiter),
   };
   if (o.maxCallsPerSecond) env.IDWISE_MAX_CALLS_PER_SECOND = String(o.maxCallsPerSecond);
   if (o.metricsBind) env.IDWISE_METRICS_BIND = o.metricsBind;
