@@ -10,6 +10,7 @@ import type { BatchProgress } from '../shared/batch.js';
 import { writeWorkflowBundle } from '../worker/bundle.js';
 import { writeScaleManifest } from './batch-manifest.js';
 import { startClusterForChaos, startDevServerForChaos } from './dev-server.js';
+import { runScript, type Script } from './run-script.js';
 import { workerEnv } from './worker-env.js';
 import { startWorker, stopWorker, type WorkerProcess } from './workers.js';
 
@@ -31,11 +32,12 @@ const { values: f } = parseArgs({
 });
 const int = (name: keyof typeof f, min: number) => {
   const n = Number(f[name]);
-  if (!Number.isInteger(n) || n < min)
-    throw new Error(`--${name} must be a whole number >= ${min}, got ${String(f[name])}`);
+  if (!Number.isInteger(n) || n < min) {
+    console.error(`--${name} must be a whole number >= ${min}, got ${String(f[name])}`);
+    process.exit(2);
+  }
   return n;
 };
-const say = (line: string) => process.stderr.write(`[batch:scale] ${line}\n`);
 const [rows, pageSize, concurrency, workerCount, failEvery] = [
   int('rows', 1),
   int('page-size', 1),
@@ -45,21 +47,16 @@ const [rows, pageSize, concurrency, workerCount, failEvery] = [
 ];
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
-const cleanups: (() => Promise<unknown>)[] = [];
-const cleanup = async () => {
-  for (const fn of cleanups.reverse()) await fn().catch((err: unknown) => say(`cleanup: ${String(err)}`));
-};
-process.on('SIGINT', () => void cleanup().finally(() => process.exit(130)));
 
-async function main(): Promise<number> {
+async function main({ say, onCleanup }: Script): Promise<number> {
   const runId = new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14);
   const sandbox = await startSandbox({ port: 0 });
-  cleanups.push(() => sandbox.close());
+  onCleanup(() => sandbox.close());
   sandbox.admin.setSwitches({ processingDelayMs: 200 });
   const temporal = f['dev-server'] ? await startDevServerForChaos(say) : await startClusterForChaos(say);
-  cleanups.push(() => temporal.stop());
+  onCleanup(() => temporal.stop());
   const dir = mkdtempSync(join(tmpdir(), 'idwise-batch-scale-'));
-  cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+  onCleanup(async () => rmSync(dir, { recursive: true, force: true }));
   const quiet = {
     log: () => undefined,
     trace: () => undefined,
@@ -80,10 +77,10 @@ async function main(): Promise<number> {
     workflowBundle: bundle,
   });
   const workers: WorkerProcess[] = [];
-  cleanups.push(() => Promise.all(workers.map((w) => stopWorker(w))));
+  onCleanup(() => Promise.all(workers.map((w) => stopWorker(w))));
   for (let i = 0; i < workerCount; i++) workers.push(await startWorker(env));
   const connection = await Connection.connect({ address: temporal.address });
-  cleanups.push(() => connection.close());
+  onCleanup(() => connection.close());
   const client = new Client({ connection, namespace: temporal.namespace });
   const batches = createBatchClient({ client, taskQueue });
   say(
@@ -165,12 +162,4 @@ async function main(): Promise<number> {
   return ok ? 0 : 1;
 }
 
-main()
-  .then(
-    (code) => (process.exitCode = code),
-    (err: unknown) => {
-      say(`failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-      process.exitCode = 1;
-    },
-  )
-  .finally(() => cleanup());
+runScript('batch:scale', main);

@@ -12,8 +12,9 @@ import { writeWorkflowBundle } from '../worker/bundle.js';
 import { startClusterForChaos, startDevServerForChaos, type ChaosTemporal } from './dev-server.js';
 import { injectFaults } from './faults.js';
 import { driveJourneys, type JourneyState } from './journeys.js';
-import { findings, passed } from './report.js';
+import { describeFindings, findings, passed } from './report.js';
 import { planEvents, runEvents } from './events.js';
+import { runScript, type Script } from './run-script.js';
 import { workerEnv } from './worker-env.js';
 import { killWorker, startWorker, stopWorker, type WorkerProcess } from './workers.js';
 
@@ -46,7 +47,7 @@ function num(name: keyof typeof flags, min: number, max = Number.MAX_SAFE_INTEGE
   return n;
 }
 
-const say = (line: string) => process.stderr.write(`[chaos] ${line}\n`);
+const say = (line: string) => void process.stderr.write(`[chaos] ${line}\n`);
 const N = num('journeys', 1);
 const opts = {
   kills: num('worker-kills', 0),
@@ -59,20 +60,8 @@ const opts = {
 };
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
-const cleanups: (() => Promise<unknown>)[] = [];
-let cleaning: Promise<void> | undefined;
-const cleanup = () =>
-  (cleaning ??= (async () => {
-    for (const fn of cleanups.reverse()) await fn().catch((err: unknown) => say(`cleanup: ${String(err)}`));
-  })());
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(sig, () => {
-    say(`${sig}: stopping`);
-    void cleanup().finally(() => process.exit(130));
-  });
-}
 
-async function main(): Promise<number> {
+async function main({ onCleanup }: Script): Promise<number> {
   const t0 = Date.now();
   const runId = new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14);
   const taskQueue = `idwise-chaos-${runId}`;
@@ -80,7 +69,7 @@ async function main(): Promise<number> {
     `${N} journeys, ${opts.kills} worker kills, ${opts.serverRestarts} server restarts, ${flags.cluster ? 'cluster (PostgreSQL)' : 'dev server (SQLite file)'}`,
   );
   const sandbox = await startSandbox({ port: 0 });
-  cleanups.push(() => sandbox.close());
+  onCleanup(() => sandbox.close());
   sandbox.admin.setSwitches({ processingDelayMs: opts.processingDelayMs });
   const { lost } = injectFaults(sandbox, opts.faultRate);
   say(
@@ -90,9 +79,9 @@ async function main(): Promise<number> {
   );
 
   const temporal: ChaosTemporal = flags.cluster ? await startClusterForChaos(say) : await startDevServerForChaos(say);
-  cleanups.push(() => temporal.stop());
+  onCleanup(() => temporal.stop());
   const dir = mkdtempSync(join(tmpdir(), 'idwise-chaos-bundle-'));
-  cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+  onCleanup(async () => rmSync(dir, { recursive: true, force: true }));
   const bundle = await writeWorkflowBundle(join(dir, 'workflow-bundle.js'), {
     log: () => undefined,
     trace: () => undefined,
@@ -109,12 +98,12 @@ async function main(): Promise<number> {
     workflowBundle: bundle,
   });
   const workers: WorkerProcess[] = [];
-  cleanups.push(() => Promise.all(workers.map((w) => stopWorker(w))));
+  onCleanup(() => Promise.all(workers.map((w) => stopWorker(w))));
   for (let i = 0; i < opts.workers; i++) workers.push(await startWorker(env));
   say(`${temporal.kind} at ${temporal.address}; worker pids ${workers.map((w) => w.pid).join(', ')}`);
 
   const connection = await Connection.connect({ address: temporal.address });
-  cleanups.push(() => connection.close());
+  onCleanup(() => connection.close());
   const client = new Client({ connection, namespace: temporal.namespace });
   const journeys = createJourneyClient({ client, taskQueue });
   const steps = await readMappingFile(join(repoRoot, 'samples/mappings/sandbox-id-and-selfie.json'));
@@ -158,16 +147,8 @@ async function main(): Promise<number> {
   const f = findings(sandbox, states, 'Complete');
   const wallS = Math.round((Date.now() - t0) / 100) / 10;
   const counters = sandbox.admin.counters().totals;
-  say(`events: ${log.length} of ${events.length} planned`);
-  say(
-    `completed ${f.completed}/${f.journeys}, failed ${f.failed}, stuck ${f.stuck}, wrong decision ${f.wrongDecision}`,
-  );
-  say(`steps submitted twice: ${f.stepsSubmittedTwice}; poll-rule violations: ${f.pollRuleViolations}`);
-  say(
-    `possibly orphaned IDWise journeys: ${f.possiblyOrphanedJourneys} (references with several: ${f.referencesWithSeveralJourneys})`,
-  );
-  say(`IDWise faults injected: ${JSON.stringify(counters.faults)}; wall time ${wallS}s`);
-  for (const [k, list] of Object.entries(f.samples)) for (const s of list) say(`  ${k}: ${s}`);
+  say(`events: ${log.length} of ${events.length} planned; wall time ${wallS}s`);
+  describeFindings(f, counters.faults, say);
   const ok = passed(f) && log.length === events.length;
   say(ok ? 'PASS' : 'FAIL');
   console.log(
@@ -187,12 +168,4 @@ async function main(): Promise<number> {
   return ok ? 0 : 1;
 }
 
-main()
-  .then(
-    (code) => (process.exitCode = code),
-    (err: unknown) => {
-      say(`chaos failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-      process.exitCode = 1;
-    },
-  )
-  .finally(() => cleanup());
+runScript('chaos', main);

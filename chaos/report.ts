@@ -74,3 +74,16 @@ export function findings(sandbox: RunningSandbox, states: JourneyState[], expect
 
 export const passed = (f: ChaosFindings) =>
   f.completed === f.journeys && f.wrongDecision === 0 && f.stepsSubmittedTwice === 0 && f.pollRuleViolations === 0;
+
+export function describeFindings(f: ChaosFindings, faults: Record<string, number>, say: (line: string) => void): void {
+  say(
+    `completed ${f.completed}/${f.journeys}, failed ${f.failed}, stuck ${f.stuck}, wrong decision ${f.wrongDecision}`,
+  );
+  say(`steps submitted twice: ${f.stepsSubmittedTwice}; poll-rule violations: ${f.pollRuleViolations}`);
+  say(
+    `possibly orphaned IDWise journeys: ${f.possiblyOrphanedJourneys} ` +
+      `(references with several: ${f.referencesWithSeveralJourneys})`,
+  );
+  say(`IDWise faults injected: ${JSON.stringify(faults)}`);
+  for (const [kind, list] of Object.entries(f.samples)) for (const s of list) say(`  ${kind}: ${s}`);
+}
