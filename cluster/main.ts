@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startCluster } from './index.js';
 
@@ -9,6 +10,8 @@ const { values } = parseArgs({
   options: {
     port: { type: 'string', default: process.env.IDWISE_CLUSTER_PORT ?? '7433' },
     namespace: { type: 'string' },
+    // Another folder for config, logs and data, e.g. to run a second cluster beside the default one.
+    dir: { type: 'string' },
   },
   strict: true,
 });
@@ -20,7 +23,11 @@ if (!Number.isInteger(port) || port < 1 || port > 65535) {
 
 const started = Date.now();
 try {
-  const cluster = await startCluster({ port, ...(values.namespace ? { namespace: values.namespace } : {}) });
+  const cluster = await startCluster({
+    port,
+    ...(values.namespace ? { namespace: values.namespace } : {}),
+    ...(values.dir ? { dir: resolve(values.dir) } : {}),
+  });
   const seconds = Math.round((Date.now() - started) / 100) / 10;
   console.error(
     `cluster ready in ${seconds}s (${Object.entries(cluster.timings)

@@ -34,7 +34,9 @@ export function claimClusterDir(dir: string): () => void {
   const ownerFile = join(dir, 'owner.pid');
   const owner = existsSync(ownerFile) ? Number(readFileSync(ownerFile, 'utf8')) : NaN;
   if (Number.isInteger(owner) && owner !== process.pid && alive(owner)) {
-    throw new Error(`a cluster already runs from ${dir} (process ${owner}); stop it first or pass another dir`);
+    throw new Error(
+      `a cluster already runs from ${dir} (process ${owner}); stop it first or use another folder (npm run cluster -- --dir <folder>)`,
+    );
   }
   writeFileSync(ownerFile, String(process.pid));
   return () => rmSync(ownerFile, { force: true });
