@@ -423,7 +423,19 @@ describe('worker image and .env.example', () => {
 
   it('names no variable that nothing reads (catches typos such as TEMPORAL_TLS_CERT)', () => {
     const clientVariables = new Set(tsSources('client').flatMap((f) => [...namesIn(read(f))]));
-    const known = new Set([...workerVariables, ...envconfigVariables, ...composeVariables, ...clientVariables]);
+    // The local cluster's own settings (npm run cluster), read from the environment by cluster/ and chaos/.
+    const clusterVariables = new Set(
+      [...tsSources('cluster'), ...tsSources('chaos')].flatMap((f) =>
+        [...read(f).matchAll(/\benv\.((?:IDWISE|TEMPORAL)_[A-Z0-9_]+)/g)].map((m) => m[1]!),
+      ),
+    );
+    const known = new Set([
+      ...workerVariables,
+      ...envconfigVariables,
+      ...composeVariables,
+      ...clientVariables,
+      ...clusterVariables,
+    ]);
     const isKnown = (name: string) => known.has(name) || name.startsWith('TEMPORAL_GRPC_META_');
     for (const [file, names] of [
       ['.env.example', envExampleNames],
