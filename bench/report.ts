@@ -77,6 +77,8 @@ export interface TemporalResult extends PathResult {
   callRate: CallRate;
   /** Worker processes on the task queue (memory and thread figures above are the first one's). */
   workerProcesses: number;
+  /** Workflow tasks and activities each worker ran (from its metrics; warm-up included). */
+  tasksPerWorker: { workflowTasks: number; activities: number }[];
 }
 
 export interface Target {
@@ -219,7 +221,11 @@ export function formatMarkdown(r: BenchReport): string {
     '',
     '| | Temporal | baseline |',
     '|---|---:|---:|',
-    row('worker processes', String(t.workerProcesses), '–'),
+    row(
+      'worker processes (workflow tasks / activities each)',
+      `${t.workerProcesses} (${t.tasksPerWorker.map((w) => `${w.workflowTasks} / ${w.activities}`).join(', ')})`,
+      '–',
+    ),
     row(
       'IDWise calls/s: average, busiest 1 s (cap)',
       `${fmt(t.callRate.averagePerS)}, ${fmt(t.callRate.maxIn1s, 0)} (${t.callRate.limit ?? 'none'})`,

@@ -45,6 +45,7 @@ import {
   readThreadCpuSeconds,
   scrapeMetrics,
   startBenchWorker,
+  taskCounts,
   type BenchWorker,
 } from './worker-process.js';
 
@@ -338,6 +339,7 @@ async function main(): Promise<number> {
     const metricsBind = `127.0.0.1:${await freePort()}`;
     // The worker sees only what it needs: nothing from this shell's TEMPORAL_* / IDWISE_* leaks in.
     const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(TEMPORAL_|IDWISE_)/.test(k)));
+    const binds: string[] = [];
     const envFor = async (first: boolean) => ({
       ...inherited,
       ...workerEnv({
@@ -347,7 +349,7 @@ async function main(): Promise<number> {
         sandbox,
         workflowBundle: bundlePath,
         maxCallsPerSecond,
-        metricsBind: first ? metricsBind : `127.0.0.1:${await freePort()}`,
+        metricsBind: binds[binds.push(first ? metricsBind : `127.0.0.1:${await freePort()}`) - 1]!,
       }),
     });
     say(`starting ${workerCount} worker process(es)...`);
@@ -417,6 +419,16 @@ async function main(): Promise<number> {
       say(`worker metrics not scraped: ${(err as Error).message}`);
     }
 
+    // Each worker's share of the work (Prometheus counts since it started, warm-up included).
+    const tasksPerWorker = await Promise.all(
+      binds.map((bind) => taskCounts(`http://${bind}/metrics`).catch(() => ({ workflowTasks: NaN, activities: NaN }))),
+    );
+    if (workerCount > 1) {
+      say(
+        `tasks per worker (workflow tasks / activities): ${tasksPerWorker.map((t) => `${t.workflowTasks} / ${t.activities}`).join(', ')}`,
+      );
+    }
+
     say('reading journey histories...');
     const described = await runPool(n, 20, async (i) => {
       try {
@@ -480,6 +492,7 @@ async function main(): Promise<number> {
       workerMetrics,
       callRate,
       workerProcesses: workerCount,
+      tasksPerWorker,
     };
 
     // --- Baseline: the same journeys as a plain script in this process, through the same IDWise client ---
