@@ -42,6 +42,9 @@ try {
       startSeconds: seconds,
     }),
   );
+  console.error(
+    'no Web UI: the Temporal CLI embeds one only in `temporal server start-dev`, and it cannot point at another server',
+  );
   let stopping = false;
   // `on`, not `once`: a terminal's Ctrl-C can arrive twice (from the terminal and relayed by tsx), and a
   // second one must not kill this process halfway through the ordered stop.
