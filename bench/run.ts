@@ -19,7 +19,9 @@ import { createIdwiseClient, loadIdwiseConfig } from '../idwise/index.js';
 import { startSandbox, type Counters, type RunningSandbox } from '../sandbox/index.js';
 import { journeyWorkflowId } from '../shared/journey.js';
 import { writeWorkflowBundle } from '../worker/bundle.js';
+import { workerEnv } from '../chaos/worker-env.js';
 import { runBaselineJourney } from './baseline.js';
+import { sampleCallRate, type CallRate } from './rate.js';
 import {
   checkTargets,
   formatMarkdown,
@@ -46,6 +48,7 @@ import {
   readThreadCpuSeconds,
   scrapeMetrics,
   startBenchWorker,
+  taskCounts,
   type BenchWorker,
 } from './worker-process.js';
 
@@ -68,6 +71,10 @@ const { values: flags } = parseArgs({
     concurrency: { type: 'string', default: '25' },
     'processing-delay-ms': { type: 'string', default: '500' },
     warmup: { type: 'string', default: '5' },
+    // Several worker processes on one task queue, each with its own cache. With more than one, the IDWise
+    // call cap (IDWISE_MAX_CALLS_PER_SECOND, enforced by the server for the whole queue) defaults to 20/s.
+    workers: { type: 'string', default: '1' },
+    'max-calls-per-second': { type: 'string' },
     json: { type: 'boolean', default: false },
   },
   strict: true,
@@ -204,11 +211,13 @@ interface CpuSnapshot {
   machine: number;
 }
 
-async function cpuSnapshot(workerPid: number, devServerPid: number | null): Promise<CpuSnapshot> {
+async function cpuSnapshot(workerPids: number[], devServerPid: number | null): Promise<CpuSnapshot> {
   const usage = process.cpuUsage();
   const safe = (p: Promise<number>) => p.catch(() => Number.NaN);
+  let worker = 0;
+  for (const pid of workerPids) worker += await safe(readProcCpuSeconds(pid));
   return {
-    worker: await safe(readProcCpuSeconds(workerPid)),
+    worker,
     devServer: devServerPid === null ? Number.NaN : await safe(readProcCpuSeconds(devServerPid)),
     bench: (usage.user + usage.system) / 1e6,
     machine: await safe(readMachineBusySeconds()),
@@ -263,6 +272,9 @@ async function main(): Promise<number> {
   const concurrency = positiveInt('concurrency', flags.concurrency);
   const processingDelayMs = positiveInt('processing-delay-ms', flags['processing-delay-ms'], 0);
   const warmup = positiveInt('warmup', flags.warmup, 0);
+  const workerCount = positiveInt('workers', flags.workers);
+  const rawLimit = flags['max-calls-per-second'] ?? (workerCount > 1 ? '20' : '0');
+  const maxCallsPerSecond = positiveInt('max-calls-per-second', rawLimit, 0) || null;
   const date = new Date();
   const runId = date.toISOString().replace(/[-:T]/g, '').slice(0, 14);
   const taskQueue = `idwise-bench-${runId}`;
@@ -293,7 +305,10 @@ async function main(): Promise<number> {
   process.once('SIGTERM', onSignal);
 
   try {
-    say(`bench ${runId}: ${n} journeys, concurrency ${concurrency}, IDWise processing ${processingDelayMs} ms`);
+    say(
+      `bench ${runId}: ${n} journeys, concurrency ${concurrency}, IDWise processing ${processingDelayMs} ms, ` +
+        `${workerCount} worker process(es), IDWise cap ${maxCallsPerSecond ?? 'none'} calls/s`,
+    );
     const sandbox = await startSandbox({ port: 0 });
     cleanups.push(() => sandbox.close());
     sandbox.admin.setSwitches({ processingDelayMs, pollRule: 'count' });
@@ -331,22 +346,31 @@ async function main(): Promise<number> {
     const metricsBind = `127.0.0.1:${await freePort()}`;
     // The worker sees only what it needs: nothing from this shell's TEMPORAL_* / IDWISE_* leaks in.
     const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(TEMPORAL_|IDWISE_)/.test(k)));
-    say('starting the worker process...');
-    const worker: BenchWorker = await startBenchWorker({
-      cwd: root,
-      env: {
-        ...inherited,
-        ...idwiseEnv,
-        ...codecEnv,
-        TEMPORAL_ADDRESS: temporal.address,
-        TEMPORAL_NAMESPACE: 'default',
-        TEMPORAL_TASK_QUEUE: taskQueue,
-        IDWISE_WORKFLOW_BUNDLE: bundlePath,
-        IDWISE_METRICS_BIND: metricsBind,
-      },
+    const binds: string[] = [];
+    const envFor = async (first: boolean) => ({
+      ...inherited,
+      ...codecEnv,
+      ...workerEnv({
+        temporalAddress: temporal.address,
+        namespace: 'default',
+        taskQueue,
+        sandbox,
+        workflowBundle: bundlePath,
+        maxCallsPerSecond,
+        metricsBind: binds[binds.push(first ? metricsBind : `127.0.0.1:${await freePort()}`) - 1]!,
+      }),
     });
-    cleanups.push(() => worker.stop());
-    say(`worker pid ${worker.pid}, ${worker.idleRssMb.toFixed(0)} MB RSS idle`);
+    say(`starting ${workerCount} worker process(es)...`);
+    const workers: BenchWorker[] = [];
+    cleanups.push(() => Promise.all(workers.map((w) => w.stop())));
+    for (let i = 0; i < workerCount; i++)
+      workers.push(await startBenchWorker({ cwd: root, env: await envFor(i === 0) }));
+    // Memory and thread figures are the first worker's; CPU is the sum over all of them.
+    const worker = workers[0]!;
+    const workerPids = workers.map((w) => w.pid);
+    const anyWorkerDied = Promise.race(workers.map((w) => w.died));
+    anyWorkerDied.catch(() => undefined);
+    say(`worker pids ${workerPids.join(', ')}, ${worker.idleRssMb.toFixed(0)} MB RSS idle (first)`);
 
     const devServerPid = await findChildPid(process.pid, 'temporal');
     if (devServerPid === null) say('dev server process not found: its CPU time is not reported');
@@ -358,7 +382,7 @@ async function main(): Promise<number> {
       await journeys.startJourney({ referenceNo: ref, flowId: FLOW_ID, steps });
       const outcome = await Promise.race([
         client.withAbortSignal(clientCalls.signal, () => journeys.awaitOutcome(ref)),
-        worker.died,
+        anyWorkerDied,
       ]);
       return { journeyId: outcome.journeyId, decision: outcome.decision.final };
     };
@@ -370,10 +394,12 @@ async function main(): Promise<number> {
     const beforeTemporal = sandbox.admin.counters();
     say(`Temporal: ${n} journeys...`);
     const threadsBefore = await readThreadCpuSeconds(worker.pid);
-    const cpuBeforeTemporal = await cpuSnapshot(worker.pid, devServerPid);
+    const cpuBeforeTemporal = await cpuSnapshot(workerPids, devServerPid);
+    const rate = sampleCallRate(sandbox, maxCallsPerSecond);
     const tPhase = await runPhase('Temporal', n, concurrency, (i) => temporalJourney(temporalRef(i)));
-    if (worker.hasExited()) await worker.died; // throws: the run is void without its worker
-    const cpuAfterTemporal = await cpuSnapshot(worker.pid, devServerPid);
+    const callRate: CallRate = rate.stop();
+    for (const w of workers) if (w.hasExited()) await w.died; // throws: the run is void without its workers
+    const cpuAfterTemporal = await cpuSnapshot(workerPids, devServerPid);
     const threadsAfter = await readThreadCpuSeconds(worker.pid);
     const cpuByThreadS = Object.fromEntries(
       Object.entries(threadsAfter)
@@ -399,6 +425,16 @@ async function main(): Promise<number> {
       };
     } catch (err) {
       say(`worker metrics not scraped: ${(err as Error).message}`);
+    }
+
+    // Each worker's share of the work (Prometheus counts since it started, warm-up included).
+    const tasksPerWorker = await Promise.all(
+      binds.map((bind) => taskCounts(`http://${bind}/metrics`).catch(() => ({ workflowTasks: NaN, activities: NaN }))),
+    );
+    if (workerCount > 1) {
+      say(
+        `tasks per worker (workflow tasks / activities): ${tasksPerWorker.map((t) => `${t.workflowTasks} / ${t.activities}`).join(', ')}`,
+      );
     }
 
     say('reading journey histories...');
@@ -462,6 +498,9 @@ async function main(): Promise<number> {
         max: round(Math.max(...totalsPerHistory)),
       },
       workerMetrics,
+      callRate,
+      workerProcesses: workerCount,
+      tasksPerWorker,
     };
 
     // --- Baseline: the same journeys as a plain script in this process, through the same IDWise client ---
@@ -473,9 +512,9 @@ async function main(): Promise<number> {
     }
     const beforeBaseline = sandbox.admin.counters();
     say(`baseline: ${n} journeys...`);
-    const cpuBeforeBaseline = await cpuSnapshot(worker.pid, devServerPid);
+    const cpuBeforeBaseline = await cpuSnapshot(workerPids, devServerPid);
     const bPhase = await runPhase('baseline', n, concurrency, (i) => baselineJourney(`pass-base-${runId}-${i}`));
-    const cpuAfterBaseline = await cpuSnapshot(worker.pid, devServerPid);
+    const cpuAfterBaseline = await cpuSnapshot(workerPids, devServerPid);
     const afterBaseline = sandbox.admin.counters();
     const baselineResult = pathResult(
       bPhase,
@@ -494,14 +533,25 @@ async function main(): Promise<number> {
     const report: BenchReport = {
       runId,
       date: date.toISOString(),
-      command: `npm run bench -- --journeys ${n} --concurrency ${concurrency} --processing-delay-ms ${processingDelayMs} --warmup ${warmup}`,
+      command:
+        `npm run bench -- --journeys ${n} --concurrency ${concurrency} --processing-delay-ms ${processingDelayMs} ` +
+        `--warmup ${warmup} --workers ${workerCount} --max-calls-per-second ${maxCallsPerSecond ?? 0}`,
       machine: {
         cpus: cpus().length,
         node: process.version,
         platform: `${process.platform}-${process.arch}`,
         memoryGb: round(totalmem() / 1024 ** 3, 1),
       },
-      settings: { journeys: n, concurrency, processingDelayMs, warmup, pollRule: 'count', flowId: FLOW_ID },
+      settings: {
+        journeys: n,
+        concurrency,
+        processingDelayMs,
+        warmup,
+        pollRule: 'count',
+        flowId: FLOW_ID,
+        workers: workerCount,
+        maxCallsPerSecond,
+      },
       temporal: temporalResult,
       baseline: baselineResult,
       targets,

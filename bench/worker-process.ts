@@ -208,3 +208,20 @@ export async function scrapeMetrics(
   }
   return { means, totals };
 }
+
+/**
+ * Tasks a worker has run since it started, from its Prometheus endpoint (the count of the SDK's execution
+ * latency histograms): with several workers on one queue, proof that each one took a share.
+ */
+export async function taskCounts(url: string): Promise<{ workflowTasks: number; activities: number }> {
+  const text = await (await fetch(url)).text();
+  const sum = (name: string) =>
+    text
+      .split('\n')
+      .filter((l) => l.startsWith(`${name}_count`))
+      .reduce((a, l) => a + Number(l.split(/\s+/).at(-1)), 0);
+  return {
+    workflowTasks: sum('temporal_workflow_task_execution_latency'),
+    activities: sum('temporal_activity_execution_latency'),
+  };
+}

@@ -1,9 +1,12 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SearchAttributeType } from '@temporalio/common';
 import { parse } from 'yaml';
 import { z } from 'zod';
+import { COMPOSE_IMAGES, DYNAMIC_CONFIG_FILE, TEMPORAL_SERVER_VERSION } from '../cluster/release.js';
+import { PORT_NAMES, serverConfig, type ServerPorts } from '../cluster/server-config.js';
 import { SEARCH_ATTRIBUTES } from '../shared/search-attributes.js';
 
 // The production deployment (docker-compose.temporal.yml, deploy/, .env.example) is checked against the code
@@ -141,7 +144,9 @@ const dockerfile = read(DOCKERFILE);
 describe(`${COMPOSE_FILE}`, () => {
   it('declares the whole stack', () => {
     for (const name of [
+      'temporal-db-password-check',
       'postgresql',
+      'temporal-schema',
       'temporal',
       'temporal-ui',
       'temporal-admin-tools',
@@ -173,11 +178,10 @@ describe(`${COMPOSE_FILE}`, () => {
   });
 
   it('keeps Temporal server, admin tools and the schema they manage on one release', () => {
-    const serverVersion = /^temporalio\/(?:auto-setup|server):(\d+\.\d+\.\d+)$/.exec(
-      service('temporal').image ?? '',
-    )?.[1];
+    // The plain server image: schema changes belong to the schema job, never to the server's start.
+    const serverVersion = /^temporalio\/server:(\d+\.\d+\.\d+)$/.exec(service('temporal').image ?? '')?.[1];
     expect(serverVersion).toBeDefined();
-    for (const name of ['temporal-admin-tools', 'temporal-search-attributes']) {
+    for (const name of ['temporal-schema', 'temporal-admin-tools', 'temporal-search-attributes']) {
       expect(service(name).image).toMatch(
         new RegExp(`^temporalio/admin-tools:${serverVersion!.replaceAll('.', '\\.')}\\b`),
       );
@@ -236,17 +240,22 @@ describe(`${COMPOSE_FILE}`, () => {
     expect(parse(readFileSync(file, 'utf8'))).toHaveProperty(['frontend.enableUpdateWorkflowExecution']);
   });
 
-  it('starts in order: database, server, search attributes, then the worker', () => {
-    expect(service('postgresql').healthcheck).toBeDefined();
-    expect(service('temporal').healthcheck).toBeDefined();
-    expect(dependencies(service('temporal'))).toMatchObject({ postgresql: 'service_healthy' });
-    for (const name of ['temporal-ui', 'temporal-admin-tools', 'temporal-search-attributes']) {
-      expect(dependencies(service(name))).toMatchObject({ temporal: 'service_healthy' });
-    }
-    expect(dependencies(service('worker'))).toMatchObject({
-      temporal: 'service_healthy',
-      'temporal-search-attributes': 'service_completed_successfully',
+  it('starts in order: password check, database, schema, server, namespace and search attributes, then the worker', () => {
+    expect(dependencies(service('postgresql'))).toMatchObject({
+      'temporal-db-password-check': 'service_completed_successfully',
     });
+    expect(service('postgresql').healthcheck).toBeDefined();
+    expect(dependencies(service('temporal-schema'))).toMatchObject({ postgresql: 'service_healthy' });
+    expect(dependencies(service('temporal'))).toMatchObject({
+      postgresql: 'service_healthy',
+      'temporal-schema': 'service_completed_successfully',
+    });
+    expect(dependencies(service('temporal-search-attributes'))).toMatchObject({ temporal: 'service_started' });
+    for (const name of ['worker', 'temporal-ui']) {
+      expect(dependencies(service(name))).toMatchObject({
+        'temporal-search-attributes': 'service_completed_successfully',
+      });
+    }
     // A service_healthy dependency needs a healthcheck to ever become healthy.
     for (const [name, s] of Object.entries(services)) {
       for (const [dep, condition] of Object.entries(dependencies(s))) {
@@ -269,8 +278,10 @@ describe(`${COMPOSE_FILE}`, () => {
         address: `temporal:${grpcPort}`,
       });
     }
+    // The plain server image creates no namespace: the search-attribute job does, before anything uses it.
+    const job = [service('temporal-search-attributes').command ?? []].flat().join('\n');
+    expect(job).toMatch(/namespace create --namespace "\$\$TEMPORAL_NAMESPACE"/);
     const namespaces = [
-      environment(service('temporal')).DEFAULT_NAMESPACE,
       environment(service('worker')).TEMPORAL_NAMESPACE,
       environment(service('temporal-search-attributes')).TEMPORAL_NAMESPACE,
       environment(service('temporal-ui')).TEMPORAL_DEFAULT_NAMESPACE,
@@ -279,12 +290,71 @@ describe(`${COMPOSE_FILE}`, () => {
     expect(new Set(namespaces)).toEqual(new Set([namespaces[0]]));
   });
 
-  it('builds the worker from deploy/worker.Dockerfile with its settings from .env', () => {
+  it('builds the worker from deploy/worker.Dockerfile and hands it only the variables it reads', () => {
     const worker = service('worker');
     expect(worker.build).toMatchObject({ context: '.', dockerfile: DOCKERFILE });
-    const envFiles = [worker.env_file ?? []].flat().map((f) => (typeof f === 'string' ? f : f.path));
-    expect(envFiles).toEqual(['.env']);
+    // No env_file: .env also holds the database password, which the worker must never see.
+    expect(worker.env_file).toBeUndefined();
+    const given = new Set(Object.keys(environment(worker)));
+    const setByImage = new Set(namesIn(dockerfile.match(/^ENV .*$/gm)?.join('\n') ?? ''));
+    const needed = [...workerVariables].filter((v) => !setByImage.has(v) && v !== 'IDWISE_');
+    expect({ missing: needed.filter((v) => !given.has(v)) }).toEqual({ missing: [] });
+    // Beyond what the worker code reads, only the connection to the stack's own server.
+    const extra = [...given].filter((v) => !workerVariables.has(v));
+    expect(extra.sort()).toEqual(['TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE']);
+    expect(JSON.stringify(worker.environment)).not.toMatch(/TEMPORAL_DB_PASSWORD/);
     expect(read('.gitignore')).toMatch(/^\.env$/m);
+  });
+
+  it('refuses to start with no database password or with the .env.example placeholder', () => {
+    const uses = [...composeText.matchAll(/\$\{TEMPORAL_DB_PASSWORD([^}]*)\}/g)].map((m) => m[1]);
+    expect(uses.length).toBeGreaterThanOrEqual(4);
+    for (const guard of uses) expect(guard).toMatch(/^:\?\S/);
+    const placeholder = envExampleEntries.find((e) => e.name === 'TEMPORAL_DB_PASSWORD')!.value;
+    const check = service('temporal-db-password-check');
+    expect(check.entrypoint).toEqual(['/bin/sh', '-c']);
+    // Compose turns $$ into $; the script then runs as the check container would run it.
+    const script = [check.command ?? []].flat().join('\n').replaceAll('$$', '$');
+    const run = (password: string) =>
+      spawnSync('/bin/sh', ['-c', script], { env: { TEMPORAL_DB_PASSWORD: password }, encoding: 'utf8' }).status;
+    expect(run(placeholder)).not.toBe(0);
+    expect(run('short')).not.toBe(0);
+    expect(run('3f9c1e7a8b2d4c6e0a1b3c5d7e9f1a2b')).toBe(0);
+  });
+
+  it('sets up the schema with temporal-sql-tool in a job, for both databases', () => {
+    const job = service('temporal-schema');
+    const script = [job.command ?? []].flat().join('\n');
+    expect(script).toMatch(/temporal-sql-tool .*create-database/);
+    expect(script).toMatch(/temporal-sql-tool .*setup-schema -v 0\.0/);
+    expect(script).toMatch(/temporal-sql-tool .*update-schema -d "\$\$schema\/\$\$dir\/versioned"/);
+    expect(script).toMatch(/temporal:temporal temporal_visibility:visibility/);
+    expect(environment(job)).toMatchObject({ SQL_PLUGIN: 'postgres12', SQL_HOST: 'postgresql', SQL_USER: 'temporal' });
+  });
+
+  it('runs the release, dynamic config and search attributes that `npm run cluster` runs (cluster/release.ts)', () => {
+    expect(service('temporal').image).toBe(COMPOSE_IMAGES.server);
+    expect(COMPOSE_IMAGES.server).toBe(`temporalio/server:${TEMPORAL_SERVER_VERSION}`);
+    for (const name of ['temporal-schema', 'temporal-admin-tools', 'temporal-search-attributes']) {
+      expect({ name, image: service(name).image }).toEqual({ name, image: COMPOSE_IMAGES.adminTools });
+    }
+    // Compose mounts the folder of the cluster's dynamic config file and selects that file.
+    const mounts = (service('temporal').volumes ?? []).map((v) =>
+      typeof v === 'string' ? v : `${v.source}:${v.target}`,
+    );
+    const [source, target] = mounts.find((m) => m.includes('dynamicconfig'))!.split(':');
+    expect(join(source!)).toBe(dirname(DYNAMIC_CONFIG_FILE));
+    expect(environment(service('temporal')).DYNAMIC_CONFIG_FILE_PATH).toBe(
+      `${target}/${basename(DYNAMIC_CONFIG_FILE)}`,
+    );
+    const template =
+      'persistence: { datastores: { postgres-default: { sql: {} }, postgres-visibility: { sql: {} } } }\n' +
+      'global: { metrics: { prometheus: {} } }\n' +
+      'services: { frontend: { rpc: {} }, history: { rpc: {} }, matching: { rpc: {} }, worker: { rpc: {} } }\n' +
+      'clusterMetadata: { clusterInformation: { active: {} } }\n';
+    const ports = Object.fromEntries(PORT_NAMES.map((k, i) => [k, 20_000 + i])) as unknown as ServerPorts;
+    const cfg = serverConfig(template, { ports, postgresPort: 5999, dynamicConfig: join(root, DYNAMIC_CONFIG_FILE) });
+    expect(cfg.dynamicConfigClient).toMatchObject({ filepath: join(root, DYNAMIC_CONFIG_FILE) });
   });
 
   it('registers exactly the search attributes of shared/search-attributes.ts, with their types', () => {
@@ -361,7 +431,19 @@ describe('worker image and .env.example', () => {
         ...namesIn(read(f)),
       ]),
     );
-    const known = new Set([...workerVariables, ...envconfigVariables, ...composeVariables, ...clientVariables]);
+    // The local cluster's own settings (npm run cluster), read from the environment by cluster/ and chaos/.
+    const clusterVariables = new Set(
+      [...tsSources('cluster'), ...tsSources('chaos')].flatMap((f) =>
+        [...read(f).matchAll(/\benv\.((?:IDWISE|TEMPORAL)_[A-Z0-9_]+)/g)].map((m) => m[1]!),
+      ),
+    );
+    const known = new Set([
+      ...workerVariables,
+      ...envconfigVariables,
+      ...composeVariables,
+      ...clientVariables,
+      ...clusterVariables,
+    ]);
     const isKnown = (name: string) => known.has(name) || name.startsWith('TEMPORAL_GRPC_META_');
     for (const [file, names] of [
       ['.env.example', envExampleNames],
