@@ -1,3 +1,4 @@
+import { getDataConverter } from '../codec/data-converter.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +12,7 @@ import { writeWorkflowBundle } from '../worker/bundle.js';
 import { writeScaleManifest } from './batch-manifest.js';
 import { startClusterForChaos, startDevServerForChaos } from './dev-server.js';
 import { runScript, type Script } from './run-script.js';
-import { workerEnv } from './worker-env.js';
+import { codecKeysFor, workerEnv } from './worker-env.js';
 import { startWorker, stopWorker, type WorkerProcess } from './workers.js';
 
 // `npm run batch:scale`: a 2,000-row manifest run as one batch on the PostgreSQL cluster, in pages small enough
@@ -68,7 +69,9 @@ async function main({ say, onCleanup }: Script): Promise<number> {
   const bundle = await writeWorkflowBundle(join(dir, 'workflow-bundle.js'), quiet);
   const taskQueue = `idwise-batch-scale-${runId}`;
   const m = writeScaleManifest(join(dir, 'manifest'), runId, rows, failEvery);
+  const codecKeys = codecKeysFor();
   const env = workerEnv({
+    codecKeys,
     imageRoots: [m.dir],
     temporalAddress: temporal.address,
     namespace: temporal.namespace,
@@ -81,7 +84,11 @@ async function main({ say, onCleanup }: Script): Promise<number> {
   for (let i = 0; i < workerCount; i++) workers.push(await startWorker(env));
   const connection = await Connection.connect({ address: temporal.address });
   onCleanup(() => connection.close());
-  const client = new Client({ connection, namespace: temporal.namespace });
+  const client = new Client({
+    connection,
+    namespace: temporal.namespace,
+    dataConverter: getDataConverter({ IDWISE_CODEC_KEYS: codecKeys }),
+  });
   const batches = createBatchClient({ client, taskQueue });
   say(
     `${temporal.kind} at ${temporal.address}; ${rows} rows (${m.failing.size} fail until their image exists), pages of ${pageSize}, ${concurrency} in flight`,

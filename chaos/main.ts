@@ -1,3 +1,4 @@
+import { getDataConverter } from '../codec/data-converter.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +16,7 @@ import { driveJourneys, type JourneyState } from './journeys.js';
 import { describeFindings, findings, passed } from './report.js';
 import { planEvents, runEvents } from './events.js';
 import { runScript, type Script } from './run-script.js';
-import { workerEnv } from './worker-env.js';
+import { codecKeysFor, workerEnv } from './worker-env.js';
 import { killWorker, startWorker, stopWorker, type WorkerProcess } from './workers.js';
 
 // `npm run chaos`: journeys through worker SIGKILLs, a Temporal server SIGKILL (and, with --cluster, a
@@ -90,7 +91,9 @@ async function main({ onCleanup }: Script): Promise<number> {
     warn: say,
     error: say,
   });
+  const codecKeys = codecKeysFor();
   const env = workerEnv({
+    codecKeys,
     temporalAddress: temporal.address,
     namespace: temporal.namespace,
     taskQueue,
@@ -104,7 +107,11 @@ async function main({ onCleanup }: Script): Promise<number> {
 
   const connection = await Connection.connect({ address: temporal.address });
   onCleanup(() => connection.close());
-  const client = new Client({ connection, namespace: temporal.namespace });
+  const client = new Client({
+    connection,
+    namespace: temporal.namespace,
+    dataConverter: getDataConverter({ IDWISE_CODEC_KEYS: codecKeys }),
+  });
   const journeys = createJourneyClient({ client, taskQueue });
   const steps = await readMappingFile(join(repoRoot, 'samples/mappings/sandbox-id-and-selfie.json'));
   const refs = Array.from({ length: N }, (_, i) => `pass-chaos-${runId}-${i}`);

@@ -1,4 +1,5 @@
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
+import { generateKeyList } from '../codec/keys.js';
 import type { RunningSandbox } from '../sandbox/index.js';
 import { repoRoot } from '../cluster/release.js';
 
@@ -16,10 +17,16 @@ export interface WorkerEnvOptions {
   metricsBind?: string | null;
   /** Folders the worker may read images from (default: the repository's samples/). */
   imageRoots?: string[];
+  /** IDWISE_CODEC_KEYS for the workers; the caller's client must use the same (codecKeysFor). */
+  codecKeys?: string;
 }
 
+/** The run's codec keys: this shell's IDWISE_CODEC_KEYS, or fresh ones for this run only. */
+export const codecKeysFor = (from: NodeJS.ProcessEnv = process.env) =>
+  from.IDWISE_CODEC_KEYS ?? generateKeyList(['chaos']);
+
 /** Variables other engineers' features add to the worker; passed on from this shell when set here. */
-const PASS_THROUGH = ['IDWISE_CODEC_KEYS', 'IDWISE_PII_KEY'] as const;
+const PASS_THROUGH = ['IDWISE_CODEC_KEYS', 'IDWISE_PII_KEYS'] as const;
 
 export function workerEnv(o: WorkerEnvOptions, from: NodeJS.ProcessEnv = process.env): Record<string, string> {
   const env: Record<string, string> = {
@@ -31,11 +38,12 @@ export function workerEnv(o: WorkerEnvOptions, from: NodeJS.ProcessEnv = process
     IDWISE_API_SECRET: o.sandbox.credentials.secret,
     IDWISE_WORKFLOW_BUNDLE: o.workflowBundle,
     // The sample mappings point at samples/images; a worker that restricts image paths must allow them.
-    IDWISE_IMAGE_ROOTS: from.IDWISE_IMAGE_ROOTS ?? (o.imageRoots ?? [join(repoRoot, 'samples')]).join(delimiter),
+    IDWISE_IMAGE_ROOTS: from.IDWISE_IMAGE_ROOTS ?? (o.imageRoots ?? [join(repoRoot, 'samples')]).join(','),
   };
+  if (o.codecKeys) env.IDWISE_CODEC_KEYS = o.codecKeys;
   if (o.maxCallsPerSecond) env.IDWISE_MAX_CALLS_PER_SECOND = String(o.maxCallsPerSecond);
   if (o.metricsBind) env.IDWISE_METRICS_BIND = o.metricsBind;
-  for (const name of PASS_THROUGH) if (from[name]) env[name] = from[name]!;
+  for (const name of PASS_THROUGH) if (from[name] && !env[name]) env[name] = from[name]!;
   return env;
 }
 
