@@ -13,7 +13,10 @@ import { freePort } from '../dev/free-port.js';
 import { createIdwiseClient, describeConfig, IMAGE_SOURCES_HELP, loadIdwiseConfig } from '../idwise/index.js';
 import { loadPiiKeys } from '../pii/sealed-applicant-details.js';
 import { startSandbox, type RunningSandbox } from '../sandbox/index.js';
+import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { startWebhookReceiver, WEBHOOK_PATH } from '../webhooks/server.js';
+import { startDemoBackend } from './demo-backend.js';
 import { journeyWorkflowId, type StepMapping } from '../shared/journey.js';
 import type { JourneyOutcome, JourneyProgress, JourneyStage } from '../shared/progress.js';
 import { createJourneyWorker } from '../worker/worker.js';
@@ -157,6 +160,24 @@ async function main(): Promise<void> {
     const temporal = await startDevServer({ ui: true, port, uiPort, codecEndpoint: codec.url });
     cleanup.push(() => temporal.teardown());
     const taskQueue = 'idwise-journeys-demo';
+    const client = new Client({ connection: temporal.connection, dataConverter: codec.dataConverter });
+    const t0 = Date.now();
+    const at = () => `${((Date.now() - t0) / 1000).toFixed(1).padStart(5)}s`;
+    const labelOf = (ref: string) => target.journeys.find((j) => j.referenceNo === ref)?.label ?? ref;
+    // The backend's side: the signed journey events it would act on (ask for a photo, store the decision).
+    const backend = await startDemoBackend((e) =>
+      say(`  ${at()} [${labelOf(e.referenceNo)}] backend received ${e.type} (signature verified)`),
+    );
+    cleanup.push(() => backend.close());
+    // With the sandbox, IDWise's webhooks drive the journeys through the receiver (IDWISE_WEBHOOKS=off: polling).
+    const webhooks = target.sandbox !== null && (process.env.IDWISE_WEBHOOKS ?? 'on').toLowerCase() !== 'off';
+    if (webhooks) {
+      const token = randomBytes(24).toString('hex');
+      const receiver = await startWebhookReceiver({ auth: `bearer:${token}`, client, port: 0, log: () => {} });
+      cleanup.push(() => receiver.close());
+      target.sandbox!.admin.setWebhooks({ url: `${receiver.url}${WEBHOOK_PATH}`, auth: `bearer:${token}` });
+      say(`IDWise webhooks: the sandbox posts them to the receiver at ${receiver.url}${WEBHOOK_PATH}`);
+    }
     const nativeConnection = await NativeConnection.connect({ address: temporal.address });
     cleanup.push(() => nativeConnection.close());
     const worker: Worker = await createJourneyWorker({
@@ -168,6 +189,7 @@ async function main(): Promise<void> {
       maxImageBytes: idwiseConfig.maxImageBytes,
       piiKeys: loadPiiKeys(process.env),
       dataConverter: codec.dataConverter,
+      events: { url: backend.url, secret: backend.secret },
     });
     const workerRun = worker.run();
     cleanup.push(async () => {
@@ -175,18 +197,18 @@ async function main(): Promise<void> {
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await workerRun;
     });
-    const client = new Client({ connection: temporal.connection, dataConverter: codec.dataConverter });
     const journeys = createJourneyClient({ client, taskQueue });
     journeysRef.current = journeys;
 
-    say(`running ${target.journeys.length} journeys on task queue ${taskQueue}; their timelines:\n`);
-    const t0 = Date.now();
+    say(
+      `running ${target.journeys.length} journeys (${webhooks ? 'webhooks' : 'polling'}) on task queue ${taskQueue}:\n`,
+    );
     for (const j of target.journeys) {
       await journeys.startJourney({
         referenceNo: j.referenceNo,
         flowId: j.flowId,
         steps: j.steps,
-        ...(j.options ? { options: j.options } : {}),
+        options: { ...j.options, events: webhooks ? 'webhooks' : 'polling' },
       });
     }
     const results = await Promise.allSettled(target.journeys.map((j) => follow(journeys, j, t0)));

@@ -32,7 +32,7 @@ export async function decide(ctx: JourneyContext, opened: Opened, continued?: Co
   let system = continued?.review.system;
   if (!system) {
     // One stage for complete-journey and the final processing it starts: one search-attribute write, not two.
-    journey.stage('awaiting-decision');
+    journey.awaitingDecision();
     if (!opened.completed) {
       await acts.completeJourney.executeWithOptions({ ...ctx.opts.call, summary: 'complete journey' }, [
         { journeyId: opened.journeyId },

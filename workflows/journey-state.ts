@@ -141,6 +141,12 @@ export class JourneyState {
     this.render();
   }
 
+  /** complete-journey and the final processing it starts: no step is current any more. */
+  awaitingDecision(): void {
+    this.state.currentStepId = null;
+    this.stage('awaiting-decision');
+  }
+
   /** The system decision is known and a reviewer must decide: ops filter on Refer + awaiting-review. */
   awaitingReview(decision: JourneyDecision, since: string): void {
     this.state.decision = decision;
