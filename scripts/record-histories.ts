@@ -1,9 +1,10 @@
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { createBatchClient } from '../client/batch-client.js';
 import { Client } from '@temporalio/client';
@@ -62,21 +63,26 @@ const batches = createBatchClient({ client, taskQueue });
 const cli = resolveTemporalCli().path!;
 async function save(name: string, workflowId: string, runId?: string): Promise<void> {
   const run = runId ? ['--run-id', runId] : [];
-  const json = execFileSync(cli, [
-    'workflow',
-    'show',
-    '-w',
-    workflowId,
-    ...run,
-    '--address',
-    temporal.address,
-    '--output',
-    'json',
-    '--codec-endpoint',
-    codec.url,
-    '--codec-auth',
-    `Bearer ${codecToken}`,
-  ]);
+  // Asynchronous: the CLI calls the codec server in this very process, which must stay free to answer.
+  const { stdout: json } = await promisify(execFile)(
+    cli,
+    [
+      'workflow',
+      'show',
+      '-w',
+      workflowId,
+      ...run,
+      '--address',
+      temporal.address,
+      '--output',
+      'json',
+      '--codec-endpoint',
+      codec.url,
+      '--codec-auth',
+      `Bearer ${codecToken}`,
+    ],
+    { maxBuffer: 64 * 1024 * 1024 },
+  );
   writeFileSync(join(out, `${name}.json`), json);
   console.log(`recorded ${name} (${(JSON.parse(json.toString()) as { events: unknown[] }).events.length} events)`);
 }
