@@ -15,6 +15,7 @@ import { resolveTemporalCli } from '../dev/temporal-cli.js';
 import { createIdwiseClient, loadIdwiseConfig } from '../idwise/index.js';
 import { startSandbox } from '../sandbox/index.js';
 import { journeyWorkflowId } from '../shared/journey.js';
+import { startWebhookReceiver, WEBHOOK_PATH } from '../webhooks/server.js';
 import { createJourneyWorker } from '../worker/worker.js';
 
 // Records the histories that test/replay.test.ts replays against the current workflow code. Run it when a
@@ -36,7 +37,7 @@ const codecToken = randomBytes(32).toString('hex');
 const codec = await startDemoCodec('http://127.0.0.1:8233', { IDWISE_CODEC_TOKEN: codecToken });
 const client = new Client({ connection: temporal.connection, dataConverter: codec.dataConverter });
 const sandbox = await startSandbox();
-sandbox.admin.setSwitches({ processingDelayMs: 300 });
+sandbox.admin.setSwitches({ processingDelayMs: 300, finalProcessingMs: 300, autoReviewDelayMs: 60_000 });
 const connection = await NativeConnection.connect({ address: temporal.address });
 const idwiseConfig = loadIdwiseConfig({
   IDWISE_BASE_URL: sandbox.baseUrl,
@@ -93,47 +94,57 @@ async function journey(name: string, referenceNo: string, run: () => Promise<voi
   await save(name, journeyWorkflowId(referenceNo));
 }
 
+// Histories of the journey as it runs now (patch `journey-lifecycle`), under lifecycle-*. The journey-* and
+// batch-run-* files were recorded before that patch; they stay, so the frozen code keeps being replayed too.
+const until = async (ref: string, stage: string) => {
+  for (let i = 0; i < 300; i++) {
+    const p = await journeys.getProgress(ref).catch(() => null);
+    if (p?.stage === stage) return p;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${ref} never reached ${stage}`);
+};
+
 try {
   mkdirSync(out, { recursive: true });
-  await journey('journey-pass', 'pass-replay-1', async () => {
-    await journeys.startJourney({ referenceNo: 'pass-replay-1', flowId: 'sandbox-id-and-selfie', steps: idAndSelfie });
-  });
-  await journey('journey-feedback-retried-5xx', 'feedback-replay-2', async () => {
+  const start = (referenceNo: string, extra: Record<string, unknown> = {}) =>
+    journeys.startJourney({ referenceNo, flowId: 'sandbox-id-and-selfie', steps: idAndSelfie, ...extra });
+  await journey('lifecycle-pass', 'pass-lifecycle-1', () => start('pass-lifecycle-1').then(() => undefined));
+  await journey('lifecycle-retake-answered', 'feedback-lifecycle-2', async () => {
     sandbox.admin.failNext({ count: 2, kind: '5xx', routes: ['process', 'summary'] });
-    await journeys.startJourney({
-      referenceNo: 'feedback-replay-2',
-      flowId: 'sandbox-id-and-selfie',
-      steps: idAndSelfie,
-    });
+    await start('feedback-lifecycle-2');
+    await until('feedback-lifecycle-2', 'awaiting-retake');
+    await journeys.provideStepFiles('feedback-lifecycle-2', { '0': idAndSelfie['0'] });
   });
-  await journey('journey-skip-optional', 'pass-replay-3', async () => {
-    sandbox.admin.setSwitches({ startReturnsSteps: true });
-    await journeys.startJourney({
-      referenceNo: 'pass-replay-3',
-      flowId: 'sandbox-passport-selfie-poa',
-      steps: { '10': { image: img('passport.png') }, '20': { image: img('selfie.jpg') } },
-    });
+  await journey('lifecycle-review-approved', 'refer-lifecycle-3', async () => {
+    await start('refer-lifecycle-3', { options: { reviewCheckInterval: '2s' } });
+    const p = await until('refer-lifecycle-3', 'awaiting-review');
+    sandbox.admin.review(p.journeyId!, 'Approved');
   });
-  sandbox.admin.setSwitches({ startReturnsSteps: false });
-  await journey('journey-files-by-update', 'pass-replay-4', async () => {
-    await journeys.startJourney({
-      referenceNo: 'pass-replay-4',
-      flowId: 'sandbox-id-and-selfie',
-      steps: { '0': idAndSelfie['0'] },
-    });
-    for (;;) {
-      if ((await journeys.getProgress('pass-replay-4')).stage === 'waiting-for-files') break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    await journeys.provideStepFiles('pass-replay-4', { '2': idAndSelfie['2'] });
+  await journey('lifecycle-files-by-update', 'pass-lifecycle-4', async () => {
+    await start('pass-lifecycle-4', { steps: { '0': idAndSelfie['0'] } });
+    await until('pass-lifecycle-4', 'waiting-for-files');
+    await journeys.provideStepFiles('pass-lifecycle-4', { '2': idAndSelfie['2'] });
   });
-  await journey('journey-unknown-step', 'pass-replay-5', async () => {
-    await journeys.startJourney({
-      referenceNo: 'pass-replay-5',
-      flowId: 'sandbox-id-and-selfie',
-      steps: { ...idAndSelfie, '9': idAndSelfie['2'] },
-    });
+  await journey('lifecycle-unknown-step', 'pass-lifecycle-5', async () => {
+    await start('pass-lifecycle-5', { steps: { ...idAndSelfie, '9': idAndSelfie['2'] } });
   });
+  await journey('lifecycle-resumed-rerun', 'pass-lifecycle-6', async () => {
+    await start('pass-lifecycle-6', { steps: { '0': idAndSelfie['0'] }, options: { waitForFilesTimeout: '1s' } });
+    await journeys.awaitOutcome('pass-lifecycle-6').catch(() => undefined);
+    await journeys.startJourney(
+      { referenceNo: 'pass-lifecycle-6', flowId: 'sandbox-id-and-selfie', steps: idAndSelfie },
+      { rerun: true },
+    );
+  });
+  const receiver = await startWebhookReceiver({ auth: 'bearer:record-histories', client, port: 0, log: () => {} });
+  sandbox.admin.setWebhooks({ url: `${receiver.url}${WEBHOOK_PATH}`, auth: 'bearer:record-histories' });
+  await journey('lifecycle-webhooks', 'refer-lifecycle-7', async () => {
+    await start('refer-lifecycle-7', { options: { events: 'webhooks', fallbackCheckInterval: '30s' } });
+    const p = await until('refer-lifecycle-7', 'awaiting-review');
+    sandbox.admin.review(p.journeyId!, 'Rejected');
+  });
+  await receiver.close();
 
   const dir = mkdtempSync(join(tmpdir(), 'record-batch-'));
   const manifest = join(dir, 'manifest.json');
@@ -141,7 +152,7 @@ try {
     manifest,
     JSON.stringify(
       [1, 2, 3].map((i) => ({
-        referenceNo: `pass-replay-batch-${i}`,
+        referenceNo: `pass-lifecycle-batch-${i}`,
         flowId: 'sandbox-id-and-selfie',
         mapping: idAndSelfie,
       })),
@@ -149,7 +160,7 @@ try {
   );
   const { batchId, workflowId } = await batches.startBatch({
     manifest,
-    batchId: 'replay',
+    batchId: 'lifecycle-replay',
     concurrency: 2,
     pageSize: 2,
   });
@@ -158,7 +169,9 @@ try {
   const runs = [];
   for await (const r of client.workflow.list({ query: `WorkflowId="${workflowId}"` })) runs.push(r);
   runs.sort((a, b) => a.startTime.getTime() - b.startTime.getTime());
-  for (const [i, r] of runs.entries()) await save(`batch-run-${i + 1}-of-${runs.length}`, workflowId, r.runId);
+  for (const [i, r] of runs.entries()) {
+    await save(`lifecycle-batch-run-${i + 1}-of-${runs.length}`, workflowId, r.runId);
+  }
 } finally {
   worker.shutdown();
   await running;

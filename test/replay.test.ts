@@ -21,8 +21,21 @@ const replayOptions = () => ({
 
 describe('replaying recorded histories', () => {
   it('has fixtures for the journey and the batch', () => {
-    expect(fixtures).toEqual(expect.arrayContaining(['journey-pass.json', 'batch-run-1-of-2.json']));
-    expect(fixtures.length).toBeGreaterThanOrEqual(7);
+    // journey-* and batch-run-*: recorded before the journey-lifecycle patch (the frozen code replays them);
+    // lifecycle-*: the journey as it runs now, including retakes, reviews, resumes and webhooks.
+    expect(fixtures).toEqual(
+      expect.arrayContaining([
+        'journey-pass.json',
+        'batch-run-1-of-2.json',
+        'lifecycle-pass.json',
+        'lifecycle-retake-answered.json',
+        'lifecycle-review-approved.json',
+        'lifecycle-resumed-rerun.json',
+        'lifecycle-webhooks.json',
+        'lifecycle-batch-run-1-of-2.json',
+      ]),
+    );
+    expect(fixtures.length).toBeGreaterThanOrEqual(16);
   });
 
   it.each(fixtures)('%s replays without nondeterminism', async (file) => {

@@ -11,6 +11,8 @@ const DELAY = 40;
 const settle = () => sleep(DELAY + 40);
 const ID_FLOW = 'sandbox-id-and-selfie';
 const POA_FLOW = 'sandbox-passport-selfie-poa';
+/** Flows with a step that takes no image (AML), required and optional. */
+const AML_FLOWS = ['sandbox-id-selfie-aml', 'sandbox-id-selfie-optional-aml'];
 const JPEG = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(256, 7)]);
 const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(64, 1)]);
 const PDF = Buffer.from('%PDF-1.4\n%sandbox\n');
@@ -634,7 +636,10 @@ describe('counters and admin HTTP', () => {
         },
         ...(json === undefined ? {} : { body: JSON.stringify(json) }),
       }).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, unknown> }));
-    expect(await admin('health')).toEqual({ status: 200, body: { ok: true, flowIds: [ID_FLOW, POA_FLOW] } });
+    expect(await admin('health')).toEqual({
+      status: 200,
+      body: { ok: true, flowIds: [ID_FLOW, POA_FLOW, ...AML_FLOWS] },
+    });
     expect((await admin('switches', 'PUT', { startReturnsSteps: true })).body.startReturnsSteps).toBe(true);
     expect((await admin('switches', 'PUT', { pollRule: 'sometimes' })).status).toBe(400);
     const id = await start('pass-admin');
@@ -704,7 +709,7 @@ describe('npm run sandbox', () => {
       baseUrl: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/$/),
       apiKey: 'sandbox-key',
       apiSecret: 'sandbox-secret',
-      flowIds: [ID_FLOW, POA_FLOW],
+      flowIds: [ID_FLOW, POA_FLOW, ...AML_FLOWS],
       adminToken: expect.stringMatching(/^[\w-]{32}$/),
     });
     const health = await fetch(`${line.baseUrl as string}_sandbox/health`);

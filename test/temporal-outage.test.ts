@@ -8,7 +8,14 @@ import { Client, Connection } from '@temporalio/client';
 import { createJourneyClient, type JourneyClient } from '../client/journey-client.js';
 import { freePort } from '../dev/free-port.js';
 import { startSandbox, type RunningSandbox } from '../sandbox/index.js';
-import { FLOW_ID_SELFIE, images, repoRoot } from './helpers/journey-env.js';
+import {
+  FLOW_ID_SELFIE,
+  images,
+  repoRoot,
+  TEST_IMAGE_ROOTS,
+  testCodecEnv,
+  testDataConverter,
+} from './helpers/journey-env.js';
 import { isAlive, killGroup, startDevServerProcess } from './helpers/temporal-process.js';
 
 // Issue 8: a worker outlives Temporal outages. One real worker process (`node --import tsx worker/main.ts`) meets
@@ -48,10 +55,12 @@ describe('worker through Temporal outages', () => {
         IDWISE_API_SECRET: sandbox.credentials.secret,
         IDWISE_WORKFLOW_BUNDLE: process.env.TEMPORAL_TEST_WORKFLOW_BUNDLE!,
         IDWISE_WORKER_HEALTH_BIND: `127.0.0.1:${healthPort}`,
+        IDWISE_IMAGE_ROOTS: TEST_IMAGE_ROOTS,
+        ...testCodecEnv(),
       },
     });
     createInterface({ input: worker.stdout! }).on('line', (l) => lines.push(l));
-    worker.stderr!.resume();
+    createInterface({ input: worker.stderr! }).on('line', (l) => lines.push(l));
   });
 
   afterAll(async () => {
@@ -82,7 +91,7 @@ describe('worker through Temporal outages', () => {
   async function journeys(): Promise<JourneyClient> {
     await connection?.close();
     connection = await Connection.connect({ address: `127.0.0.1:${port}` });
-    return createJourneyClient({ client: new Client({ connection }), taskQueue });
+    return createJourneyClient({ client: new Client({ connection, dataConverter: testDataConverter() }), taskQueue });
   }
   async function startJourneys(client: JourneyClient, n: number): Promise<string[]> {
     const refs = Array.from({ length: n }, () => `pass-${randomUUID().slice(0, 13)}`);
