@@ -57,6 +57,12 @@ export async function runBaselineJourney(
   }
 
   await idwise.completeJourney(journeyId);
-  const result = await idwise.getJourneyResult(journeyId);
+  // complete-journey starts IDWise's final processing: the decision counts once end_time is set (as the workflow
+  // waits for it, at the same 2 s cadence).
+  let result = await idwise.getJourneyResult(journeyId);
+  while (!result.end_time || result.system_decision === 'Incomplete') {
+    await sleep(MIN_SUMMARY_INTERVAL_MS);
+    result = await idwise.getJourneyResult(journeyId);
+  }
   return { journeyId, decision: result.final_decision ?? result.system_decision ?? 'unknown', summaryCalls };
 }
