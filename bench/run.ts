@@ -311,7 +311,8 @@ async function main(): Promise<number> {
     );
     const sandbox = await startSandbox({ port: 0 });
     cleanups.push(() => sandbox.close());
-    sandbox.admin.setSwitches({ processingDelayMs, pollRule: 'count' });
+    // No final processing by default, so figures compare with runs from before the sandbox modelled it.
+    sandbox.admin.setSwitches({ processingDelayMs, finalProcessingMs: 0, pollRule: 'count' });
     const idwiseEnv = {
       IDWISE_BASE_URL: sandbox.baseUrl,
       IDWISE_API_KEY: sandbox.credentials.key,
