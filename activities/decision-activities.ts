@@ -2,9 +2,11 @@ import { activityInfo, cancellationSignal, Context, log } from '@temporalio/acti
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import type { IdwiseApi } from '../idwise/index.js';
 import { ErrorType } from '../shared/errors.js';
+import type { StepMapping } from '../shared/journey.js';
 import type { StepCheck } from '../shared/progress.js';
 import { IdwiseJourneyId, IdwiseStage } from '../shared/search-attributes.js';
 import { mapFailures } from './failures.js';
+import { checkImages, type PreflightDeps } from './preflight.js';
 import { notBefore, summaryReader } from './journey-activities.js';
 import { hasSubmission, isProcessed, toFlowSteps, toResultSummary, toStepCheck } from './mapping.js';
 
@@ -15,13 +17,8 @@ function pending(kind: 'throw' | 'return' | undefined, type: string, message: st
 }
 
 /** After complete-journey (idwise-api.md §6, §7): the result, IDWise's decision after final processing, and review. */
-export function createDecisionActivities({
-  idwise,
-  eventsEnabled = false,
-}: {
-  idwise: IdwiseApi;
-  eventsEnabled?: boolean;
-}) {
+export function createDecisionActivities(deps: { idwise: IdwiseApi; eventsEnabled?: boolean } & PreflightDeps) {
+  const { idwise, eventsEnabled = false } = deps;
   const getSummary = summaryReader(idwise);
   const readResult = async (journeyId: string) =>
     toResultSummary(await mapFailures(() => idwise.getJourneyResult(journeyId, { signal: cancellationSignal() })));
@@ -46,7 +43,8 @@ export function createDecisionActivities({
     },
 
     /** Where an existing IDWise journey stands, so a resumed workflow submits only what is not concluded. */
-    async reconcileJourney(req: { journeyId: string; notBefore: number }) {
+    async reconcileJourney(req: { journeyId: string; notBefore: number; checkFirst?: StepMapping }) {
+      if (req.checkFirst) await checkImages(req.checkFirst, deps);
       if (activityInfo().attempt === 1) await notBefore(req.notBefore);
       const summary = await getSummary(req.journeyId, 'reconcile');
       const checkedAt = Date.now();

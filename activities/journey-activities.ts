@@ -3,8 +3,9 @@ import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/comm
 import { isIdwiseError, mayHaveActed, type IdwiseApi, type JourneySummary } from '../idwise/index.js';
 import type { ApplicantDetails, SealBinding } from '../pii/sealed-applicant-details.js';
 import { ErrorType } from '../shared/errors.js';
-import { MIN_SUMMARY_INTERVAL_MS, type StepFiles } from '../shared/journey.js';
+import { MIN_SUMMARY_INTERVAL_MS, type StepFiles, type StepMapping } from '../shared/journey.js';
 import { failureOf, mapFailures } from './failures.js';
+import { checkImages, type PreflightDeps } from './preflight.js';
 import { countPossiblyOrphanedStart, countSummaryCall, type SummaryPurpose } from './metrics.js';
 import { hasSubmission, isProcessed, retakeLanded, toFlowSteps, toResultSummary, toStepCheck } from './mapping.js';
 
@@ -44,7 +45,8 @@ export function summaryReader(idwise: IdwiseApi) {
 /** Step codes IDWise answers when an earlier attempt of this very submission already landed (idwise-api.md §8). */
 const LANDED_CODES = new Set(['step_in_progress', 'step_concluded']);
 
-export function createJourneyActivities({ idwise, openApplicantDetails, eventsEnabled = false }: ActivityDeps) {
+export function createJourneyActivities(deps: ActivityDeps & PreflightDeps) {
+  const { idwise, openApplicantDetails, eventsEnabled = false } = deps;
   const signal = () => ({ signal: cancellationSignal() });
   const getSummary = summaryReader(idwise);
 
@@ -54,7 +56,14 @@ export function createJourneyActivities({ idwise, openApplicantDetails, eventsEn
      * journey. Retrying is the least harmful choice (the applicant goes on); each such retry is counted (carried
      * across attempts in the heartbeat details), logged with the reference and returned, so ops can find it.
      */
-    async startJourney(req: { flowId: string; referenceNo: string; sealedApplicantDetails?: string | undefined }) {
+    async startJourney(req: {
+      flowId: string;
+      referenceNo: string;
+      sealedApplicantDetails?: string | undefined;
+      /** Images to check first: bad input never creates an IDWise journey (no separate activity, no extra history). */
+      checkFirst?: StepMapping;
+    }) {
+      if (req.checkFirst) await checkImages(req.checkFirst, deps);
       const prior = (activityInfo().heartbeatDetails as { possiblyOrphaned?: number } | undefined)?.possiblyOrphaned;
       const possiblyOrphaned = prior ?? 0;
       if (req.sealedApplicantDetails && !openApplicantDetails) {

@@ -18,37 +18,42 @@ export interface PreflightDeps {
   imageProbeTimeoutMs?: number;
 }
 
-export function createPreflightActivities(deps: PreflightDeps = {}) {
+/** Checks every image of a mapping; returns how many were checked (skipped steps have none). */
+export async function checkImages(steps: StepMapping, deps: PreflightDeps = {}): Promise<number> {
   const sources = deps.imageSources ?? NO_IMAGE_SOURCES;
   const maxBytes = deps.maxImageBytes ?? 6_291_456;
-  return {
-    /** Returns how many image references were checked (skipped steps have none). */
-    async preflightImages(req: { steps: StepMapping }): Promise<{ checked: number }> {
-      let checked = 0;
-      for (const [stepId, files] of Object.entries(req.steps)) {
-        if ('skip' in files) continue;
-        for (const field of ['image', 'image2'] as const) {
-          const ref = files[field];
-          if (!ref) continue;
-          try {
-            const image = await openImage(ref, {
-              maxBytes,
-              stepId,
-              field,
-              sources,
-              probe: true,
-              context: 'image check failed',
-              timeoutMs: deps.imageProbeTimeoutMs ?? 30_000,
-              signal: cancellationSignal(),
-            });
-            image.stream.destroy();
-          } catch (err) {
-            throw toFailure(err);
-          }
-          checked++;
-        }
+  let checked = 0;
+  for (const [stepId, files] of Object.entries(steps)) {
+    if ('skip' in files) continue;
+    for (const field of ['image', 'image2'] as const) {
+      const ref = files[field];
+      if (!ref) continue;
+      try {
+        const image = await openImage(ref, {
+          maxBytes,
+          stepId,
+          field,
+          sources,
+          probe: true,
+          context: 'image check failed',
+          timeoutMs: deps.imageProbeTimeoutMs ?? 30_000,
+          signal: cancellationSignal(),
+        });
+        image.stream.destroy();
+      } catch (err) {
+        throw toFailure(err);
       }
-      return { checked };
+      checked++;
+    }
+  }
+  return checked;
+}
+
+export function createPreflightActivities(deps: PreflightDeps = {}) {
+  return {
+    /** Files that arrive later (provideStepFiles) are checked on their own before they are submitted. */
+    async preflightImages(req: { steps: StepMapping }): Promise<{ checked: number }> {
+      return { checked: await checkImages(req.steps, deps) };
     },
   };
 }

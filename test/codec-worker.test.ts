@@ -67,10 +67,10 @@ describe('a worker without the key', () => {
       /codec key id "key-b", which IDWISE_CODEC_KEYS does not hold/,
     );
 
-    // The journey's first activity (the image check) failed on its first attempt, not after retries.
+    // The journey's first activity (start, which checks the images first) failed on its first attempt, not after retries.
     const history = await client.workflow.getHandle(journeyWorkflowId(ref)).fetchHistory();
     const first = history.events!.find((e) => e.activityTaskScheduledEventAttributes)!;
-    expect(first.activityTaskScheduledEventAttributes!.activityType!.name).toBe('preflightImages');
+    expect(first.activityTaskScheduledEventAttributes!.activityType!.name).toBe('startJourney');
     const attempts = history.events!.filter(
       (e) => String(e.activityTaskStartedEventAttributes?.scheduledEventId ?? '') === String(first.eventId),
     );

@@ -33,7 +33,8 @@ const IMAGE_STEP_TYPES = new Set(['Document', 'Selfie']);
  */
 export async function openJourney(ctx: JourneyContext): Promise<Opened> {
   const { input, journey, opts } = ctx;
-  await preflight(input.steps);
+  // The images are checked by the first IDWise activity itself, before it calls IDWise.
+  const checkFirst = hasImages(input.steps) ? input.steps : undefined;
 
   let journeyId = input.journeyId ?? null;
   if (!journeyId && input.resumeFailedRun) {
@@ -49,15 +50,25 @@ export async function openJourney(ctx: JourneyContext): Promise<Opened> {
     journey.stage('starting');
     const found = await acts.reconcileJourney.executeWithOptions(
       { ...opts.call, summary: `resume IDWise journey ${journeyId}` },
-      [{ journeyId, notBefore: 0 }],
+      [{ journeyId, notBefore: 0, ...(checkFirst ? { checkFirst } : {}) }],
     );
     ctx.lastSummaryAt = found.checkedAt;
     opened = { journeyId, ...found, resumed: true, possiblyOrphaned: 0 };
     ctx.outbox.enabled = found.eventsEnabled;
   } else {
     const started = await acts.startJourney.executeWithOptions(
-      { ...opts.call, summary: `start journey ${input.referenceNo} on flow ${input.flowId}` },
-      [{ flowId: input.flowId, referenceNo: input.referenceNo, sealedApplicantDetails: input.sealedApplicantDetails }],
+      {
+        ...opts.call,
+        summary: `${checkFirst ? 'check the images, then ' : ''}start journey ${input.referenceNo} on flow ${input.flowId}`,
+      },
+      [
+        {
+          flowId: input.flowId,
+          referenceNo: input.referenceNo,
+          sealedApplicantDetails: input.sealedApplicantDetails,
+          ...(checkFirst ? { checkFirst } : {}),
+        },
+      ],
     );
     let steps = started.steps;
     // The guide's start response lists no steps; then the flow's own summary is the source of step ids.
@@ -93,7 +104,9 @@ export async function openJourney(ctx: JourneyContext): Promise<Opened> {
   return opened;
 }
 
-/** Every image the journey has is checked before IDWise sees anything, so bad input never creates a journey. */
+const hasImages = (steps: StepMapping) => Object.values(steps).some((f) => !('skip' in f));
+
+/** Files that arrive by update are checked before they are submitted, as the input's were before the start. */
 export async function preflight(steps: StepMapping): Promise<void> {
   const images = Object.values(steps).filter((f) => !('skip' in f)).length;
   if (images === 0) return;
