@@ -141,7 +141,8 @@ export function createJourneyActivities(deps: ActivityDeps & PreflightDeps) {
           log.info('step already submitted by an earlier attempt', { journeyId, stepId, stepAttempt });
           return { summaryAt };
         }
-        throw failureOf(err);
+        // Every retry starts with a summary call, so a 429's Retry-After on the upload must not undercut 2 s either.
+        throw failureOf(err, { minRetryDelayMs: MIN_SUMMARY_INTERVAL_MS });
       }
       log.info('IDWise step submitted', { journeyId, stepId, stepAttempt, skipped: 'skip' in files });
       return { summaryAt };
