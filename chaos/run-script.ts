@@ -21,6 +21,12 @@ export function runScript(prefix: string, main: (s: Script) => Promise<number>):
       void cleanup().finally(() => process.exit(130));
     });
   }
+  // A call still retrying when its connection closes (a progress poll during shutdown) throws outside any
+  // promise chain; it must not cut the cleanup short and leave PostgreSQL or a server running.
+  process.on('uncaughtException', (err) => {
+    say(`uncaught during ${cleaning ? 'shutdown' : 'the run'}: ${err.message}`);
+    if (!cleaning) void cleanup().finally(() => process.exit(1));
+  });
   main({ say, onCleanup: (fn) => void cleanups.push(fn) })
     .then(
       (code) => (process.exitCode = code),
