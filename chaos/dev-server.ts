@@ -8,6 +8,7 @@ import { connectWhenUp, waitUntilUsable } from '../cluster/namespace.js';
 import { DEFAULT_NAMESPACE, SEARCH_ATTRIBUTES } from '../cluster/release.js';
 import { freePort } from '../dev/free-port.js';
 import { resolveTemporalCli } from '../dev/temporal-cli.js';
+import { isAlive } from '../dev/process-alive.js';
 
 // The Temporal server chaos runs against, behind one interface: a file-backed dev server (SQLite, so a
 // SIGKILL loses nothing that was committed) that chaos spawns itself on a fixed port so it can be restarted,
@@ -90,13 +91,4 @@ export async function startClusterForChaos(log: (line: string) => void): Promise
     restartPostgres: () => cluster.restartPostgres(),
     stop: () => cluster.stop(),
   };
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { repoRoot } from '../cluster/release.js';
 import { inheritedEnv } from './worker-env.js';
+import { isAlive } from '../dev/process-alive.js';
 
 // Journey workers as real processes (`node --import tsx worker/main.ts`, as `npm run worker` runs it), so a
 // kill is a real SIGKILL of the process that holds tasks, not a graceful in-process shutdown.
@@ -13,15 +14,6 @@ export interface WorkerProcess {
   child: ChildProcess;
   stderrTail(): string;
 }
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /** Resolves once the worker reports that it polls; rejects when it exits first or takes over a minute. */
 export function spawnWorker(env: Record<string, string>): Promise<WorkerProcess> {
@@ -76,7 +68,7 @@ export async function killWorker(w: WorkerProcess): Promise<void> {
   w.child.kill('SIGKILL');
   const [, signal] = exited ? ((await exited) as [number | null, string | null]) : [null, w.child.signalCode];
   if (signal !== 'SIGKILL' && exited) throw new Error(`worker ${w.pid} ended by ${String(signal)}, not SIGKILL`);
-  if (alive(w.pid)) throw new Error(`worker ${w.pid} is still alive after SIGKILL`);
+  if (isAlive(w.pid)) throw new Error(`worker ${w.pid} is still alive after SIGKILL`);
 }
 
 /** SIGTERM (graceful), SIGKILL after graceMs. */

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { isAlive } from '../dev/process-alive.js';
 
 // The Temporal server (all four services in one process) as a child with its output in <dir>/server.log.
 // Its own process group, so a Ctrl-C in the terminal reaches only `npm run cluster`, which then stops the
@@ -17,15 +18,6 @@ export interface ServerProcess {
   kill(): Promise<void>;
 }
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
 /**
  * Claims `dir` for this process. A cluster whose owner still runs is refused (its PostgreSQL and server would
  * otherwise be taken over and stopped); an owner that died leaves only leftovers, which the caller cleans up.
@@ -33,7 +25,7 @@ const alive = (pid: number) => {
 export function claimClusterDir(dir: string): () => void {
   const ownerFile = join(dir, 'owner.pid');
   const owner = existsSync(ownerFile) ? Number(readFileSync(ownerFile, 'utf8')) : NaN;
-  if (Number.isInteger(owner) && owner !== process.pid && alive(owner)) {
+  if (Number.isInteger(owner) && owner !== process.pid && isAlive(owner)) {
     throw new Error(
       `a cluster already runs from ${dir} (process ${owner}); stop it first or use another folder (npm run cluster -- --dir <folder>)`,
     );
@@ -71,7 +63,7 @@ export function spawnServer(opts: { binary: string; dir: string; configDir: stri
   const waitGone = async () => {
     await exited;
     // The exit event means the process is reaped; the check proves the pid is really gone.
-    if (alive(pid)) throw new Error(`temporal server pid ${pid} is still alive after exit`);
+    if (isAlive(pid)) throw new Error(`temporal server pid ${pid} is still alive after exit`);
   };
   return {
     pid,

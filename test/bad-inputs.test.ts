@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { appendFileSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +7,7 @@ import { createManifestActivities } from '../activities/manifest.js';
 import { runCli as runCliInProcess } from '../client/cli.js';
 import { loadWorkerConfig } from '../worker/config.js';
 import { badInputRows, type BadInputRow, type Fixture } from './helpers/bad-input-rows.js';
+import { runCli, runEntry } from './helpers/processes.js';
 import { request as httpRequest } from 'node:http';
 import type { RunningSandbox } from '../sandbox/index.js';
 import {
@@ -22,30 +22,6 @@ import {
 // Every bad input gets one clear answer naming the field and the fix: the CLI (a real process), the client
 // library, provideStepFiles, batch manifests and the files they name, and the worker's environment. For an
 // input error no IDWise journey may be created: the sandbox's counters must not move.
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const clean = Object.fromEntries(
-      Object.entries(process.env).filter(([k]) => !/^(TEMPORAL_|IDWISE_|DEBUG)/.test(k)),
-    );
-    const child = spawn(process.execPath, ['--import', 'tsx', 'client/main.ts', ...args], {
-      cwd: repoRoot,
-      env: { ...clean, ...testCodecEnv(), ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 const quiet = () => undefined;
 const activityEnv = new MockActivityEnvironment(undefined, {
@@ -83,7 +59,7 @@ describe('bad inputs', () => {
         ...testCodecEnv(),
       },
       cli: async (args, extraEnv = {}) => {
-        const r = await cli(args, {
+        const r = await runCli(args, {
           TEMPORAL_ADDRESS: process.env.TEMPORAL_TEST_ADDRESS!,
           TEMPORAL_TASK_QUEUE: env.taskQueue,
           ...extraEnv,
@@ -167,18 +143,9 @@ describe('bad inputs', () => {
   });
 
   it('refuses to start a worker process without image roots or hosts, saying how to set them', async () => {
-    const r = await new Promise<CliResult>((resolve, reject) => {
-      const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(TEMPORAL_|IDWISE_)/.test(k)));
-      const child = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
-        cwd: repoRoot,
-        env: { ...clean, IDWISE_API_KEY: 'key-0123456789', IDWISE_API_SECRET: 'secret' },
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    const r = await runEntry(['--import', 'tsx', 'worker/main.ts'], {
+      IDWISE_API_KEY: 'key-0123456789',
+      IDWISE_API_SECRET: 'secret',
     });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(

@@ -5,19 +5,11 @@ import { Connection } from '@temporalio/client';
 import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes.js';
 import { startCluster, type RunningCluster } from '../cluster/index.js';
 import { SEARCH_ATTRIBUTES } from '../cluster/release.js';
+import { isAlive } from '../dev/process-alive.js';
 
 // `npm run cluster` for real: a private PostgreSQL initialised from nothing, both schemas, the server, the
 // namespace with exactly the project's search attributes; a SIGKILL of the server and a PostgreSQL crash are
 // survived; a second start on the same folder reuses the data and skips the schema.
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 async function customAttributes(address: string): Promise<Record<string, number>> {
   const connection = await Connection.connect({ address });
@@ -64,7 +56,7 @@ describe('startCluster (Temporal on a private PostgreSQL)', () => {
   it('comes back after a SIGKILL of the server and a PostgreSQL crash', async () => {
     const before = cluster!.serverPid();
     await cluster!.restartServer();
-    expect(alive(before)).toBe(false);
+    expect(isAlive(before)).toBe(false);
     expect(cluster!.serverPid()).not.toBe(before);
     await cluster!.restartPostgres();
     // The frontend answers again once its database connections recover.
@@ -84,7 +76,7 @@ describe('startCluster (Temporal on a private PostgreSQL)', () => {
     const pid = cluster!.serverPid();
     await cluster!.stop();
     cluster = null;
-    expect(alive(pid)).toBe(false);
+    expect(isAlive(pid)).toBe(false);
     expect(existsSync(join(dir, 'server.pid'))).toBe(false);
     cluster = await startCluster({ dir, log });
     expect(cluster.schema.every((s) => !s.changed && s.before === s.after)).toBe(true);

@@ -12,8 +12,13 @@ export interface RunResult {
 
 /** Runs the published CLI entry point (bin/idwise-journey.js) and collects its output (run's codec keys by default). */
 export function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<RunResult> {
+  return runEntry(['bin/idwise-journey.js', ...args], env);
+}
+
+/** Runs `node <args>` from the repository (e.g. ['--import', 'tsx', 'worker/main.ts']) to its exit. */
+export function runEntry(args: string[], env: NodeJS.ProcessEnv): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/idwise-journey.js', ...args], {
+    const child = spawn(process.execPath, args, {
       cwd: repoRoot,
       env: { ...cleanEnv(), ...testCodecEnv(), ...env },
     });
@@ -44,6 +49,7 @@ export function startWorkerProcess(env: NodeJS.ProcessEnv): Promise<ChildProcess
 }
 
 /** The test process's environment without anything that would point children at another Temporal or IDWise. */
+/** This process's environment without the settings a test passes explicitly (and without DEBUG, which adds stacks). */
 function cleanEnv(): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(TEMPORAL_|IDWISE_)/.test(k)));
+  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(TEMPORAL_|IDWISE_|DEBUG$)/.test(k)));
 }

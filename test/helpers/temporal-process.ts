@@ -26,15 +26,7 @@ export function startDevServerProcess(opts: { port: number; dbFilename: string }
   return spawn(cli.path, args, { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
-export function isAlive(pid: number | undefined): boolean {
-  if (!pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+export { isAlive } from '../../dev/process-alive.js';
 
 /** SIGKILLs a detached child's whole process group and waits until the child is reaped. */
 export async function killGroup(child: ChildProcess | null): Promise<void> {
