@@ -54,7 +54,6 @@ export async function openJourney(ctx: JourneyContext): Promise<Opened> {
     );
     ctx.lastSummaryAt = found.checkedAt;
     opened = { journeyId, ...found, resumed: true, possiblyOrphaned: 0 };
-    ctx.outbox.enabled = found.eventsEnabled;
   } else {
     const started = await acts.startJourney.executeWithOptions(
       {
@@ -89,7 +88,6 @@ export async function openJourney(ctx: JourneyContext): Promise<Opened> {
       possiblyOrphaned: started.possiblyOrphaned,
       eventsEnabled: started.eventsEnabled,
     };
-    ctx.outbox.enabled = started.eventsEnabled;
   }
   journey.started(opened.journeyId);
   if (opened.steps.length === 0) {

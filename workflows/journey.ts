@@ -68,6 +68,7 @@ export async function identityJourney(rawInput: JourneyInput): Promise<JourneyOu
   if (!continued) journeyMetrics.started();
   try {
     const opened = continued?.opened ?? (await openJourney(ctx));
+    ctx.outbox.enabled = opened.eventsEnabled;
     if (!opened.completed) await runSteps(ctx, opened);
     const outcome = await decide(ctx, opened, continued);
     journeyMetrics.finished('completed', outcome.decision.final);
