@@ -46,6 +46,8 @@ async function runStep(ctx: JourneyContext, opened: Opened, step: FlowStep): Pro
   let check: StepCheck | null = entry?.check ?? null;
   let inFlight = !!entry?.submitted && !check;
   let attempt = entry?.submitted ? 1 : 0;
+  // IDWise's summary has no attempt count: a resumed submission counts as one attempt used.
+  if (entry?.submitted) journey.attempted(step.stepId, input.options.stepAttempts);
   if (check) journey.processed(step.stepId, check, false);
   // One pass per attempt: IDWise's attempts per step bound it, and a person supplies every retake.
   for (;;) {
