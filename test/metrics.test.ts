@@ -1,6 +1,13 @@
 import type { ChildProcess } from 'node:child_process';
 import { freePort } from '../dev/free-port.js';
-import { createJourneyEnv, FLOW_ID_SELFIE, images, TEST_IMAGE_ROOTS, type JourneyEnv } from './helpers/journey-env.js';
+import {
+  createJourneyEnv,
+  FLOW_ID_SELFIE,
+  images,
+  TEST_IMAGE_ROOTS,
+  waitFor,
+  type JourneyEnv,
+} from './helpers/journey-env.js';
 import { startWorkerProcess } from './helpers/processes.js';
 
 // The worker's Prometheus endpoint, scraped before and after a journey. The SDK runtime is one per
@@ -45,7 +52,10 @@ describe('worker metrics', () => {
 
   it('exposes SDK metrics and moves our journey, step, summary and error metrics', async () => {
     const scrape = async () => (await fetch(metricsUrl)).text();
-    const before = await scrape();
+    // The slot gauges appear with the pollers' first report, a moment after the start line on a busy machine.
+    const before = await waitFor('the slot gauges', scrape, (text) =>
+      /^temporal_worker_task_slots_available\{/m.test(text),
+    );
     expect(before).toMatch(/^temporal_worker_task_slots_available\{/m);
 
     env.sandbox.admin.failNext({ count: 1, kind: '5xx', routes: ['start'] });
