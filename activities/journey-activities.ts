@@ -6,6 +6,7 @@ import { ErrorType } from '../shared/errors.js';
 import { MIN_SUMMARY_INTERVAL_MS, type StepFiles, type StepMapping } from '../shared/journey.js';
 import { failureOf, mapFailures } from './failures.js';
 import { checkImages, type PreflightDeps } from './preflight.js';
+import { SummaryPacer } from './summary-pacer.js';
 import { countPossiblyOrphanedStart, countSummaryCall, type SummaryPurpose } from './metrics.js';
 import { hasSubmission, isProcessed, retakeLanded, toFlowSteps, toResultSummary, toStepCheck } from './mapping.js';
 
@@ -32,13 +33,20 @@ export function findStep(summary: JourneySummary, stepId: string) {
   return step;
 }
 
-/** Every summary call goes through one reader: counted, and a 429's Retry-After never undercuts the 2 s rule. */
+/** One per worker process: every summary call of every activity goes through it (see SummaryPacer). */
+const pacer = new SummaryPacer(MIN_SUMMARY_INTERVAL_MS);
+
+/**
+ * Every summary call goes through one reader: counted, spaced by the worker's pacer, and a 429's Retry-After never
+ * undercuts the 2 s rule.
+ */
 export function summaryReader(idwise: IdwiseApi) {
   return (journeyId: string, purpose: SummaryPurpose) => {
     countSummaryCall(purpose);
-    return mapFailures(() => idwise.getJourneySummary(journeyId, { signal: cancellationSignal() }), {
-      minRetryDelayMs: MIN_SUMMARY_INTERVAL_MS,
-    });
+    return mapFailures(
+      () => pacer.run(journeyId, () => idwise.getJourneySummary(journeyId, { signal: cancellationSignal() })),
+      { minRetryDelayMs: MIN_SUMMARY_INTERVAL_MS },
+    );
   };
 }
 
