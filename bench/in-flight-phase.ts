@@ -20,6 +20,8 @@ export interface PhaseSetup {
   startConcurrency: number;
   windowS: number;
   holdMs: number;
+  /** The webhooks journeys' fallbackCheckInterval (the issue's: 30s). */
+  fallbackCheckInterval: string;
   refPrefix: string;
   flowId: string;
   steps: StepMapping;
@@ -39,10 +41,8 @@ const RELEASED_DELAY_MS = 500; // the next steps' processing once the window is 
 // interval (a fixed hold is a fixed number of intervals), and polling's detection would measure that alignment.
 const JITTER_MS = 2_000;
 
-const OPTIONS: Record<EventsMode, object> = {
-  webhooks: { events: 'webhooks', fallbackCheckInterval: '30s' },
-  polling: { events: 'polling' },
-};
+const options = (mode: EventsMode, fallbackCheckInterval: string) =>
+  mode === 'webhooks' ? { events: mode, fallbackCheckInterval } : { events: mode };
 
 const totals = (s: RunningSandbox) => s.admin.counters().totals;
 
@@ -59,26 +59,36 @@ async function until(what: string, done: () => boolean, timeoutMs: number, say: 
   }
 }
 
-/** Processing ended → the journey's next IDWise call that moves it on (next step's submission, or complete). */
-export function detectionLatencies(timings: Counters['timings'], ids: string[]) {
+/**
+ * Processing ended → the journey's next IDWise call that moves it on (next step's submission, or complete). `ids` in
+ * start order (null: no outcome); `heldByTenthP50Ms` splits the held step's figure by tenths of that order.
+ */
+export function detectionLatencies(timings: Counters['timings'], ids: (string | null)[]) {
   const held: number[] = [];
   const all: number[] = [];
-  for (const id of ids) {
-    const t = timings[id];
-    if (!t) continue;
+  const tenths: number[][] = Array.from({ length: 10 }, () => []);
+  ids.forEach((id, i) => {
+    const t = id === null ? undefined : timings[id];
+    if (!t) return;
     const steps = Object.values(t.steps).sort((a, b) => a.submittedAt - b.submittedAt);
     steps.forEach((s, k) => {
       const next = steps[k + 1]?.submittedAt ?? t.completedAt;
       if (s.readyAt === null || next === null || next < s.readyAt) return;
       all.push(next - s.readyAt);
-      if (k === 0) held.push(next - s.readyAt);
+      if (k > 0) return;
+      held.push(next - s.readyAt);
+      tenths[Math.floor((i * 10) / ids.length)]!.push(next - s.readyAt);
     });
-  }
+  });
   const summary = (v: number[]) => {
     const d = distribution(v);
     return { count: v.length, p50Ms: round(d.p50, 0), p99Ms: round(d.p99, 0), maxMs: round(d.max, 0) };
   };
-  return { heldStep: summary(held), allSteps: summary(all) };
+  return {
+    heldStep: summary(held),
+    allSteps: summary(all),
+    heldByTenthP50Ms: tenths.map((v) => round(distribution(v).p50, 0)),
+  };
 }
 
 export async function runInFlightPhase(p: PhaseSetup) {
@@ -100,7 +110,12 @@ export async function runInFlightPhase(p: PhaseSetup) {
   try {
     await runPool(n, p.startConcurrency, async (i) => {
       const ref = `${p.refPrefix}-${i}`;
-      await p.journeys.startJourney({ referenceNo: ref, flowId: p.flowId, steps: p.steps, options: OPTIONS[p.mode] });
+      await p.journeys.startJourney({
+        referenceNo: ref,
+        flowId: p.flowId,
+        steps: p.steps,
+        options: options(p.mode, p.fallbackCheckInterval),
+      });
       started++;
     });
     const startsS = (performance.now() - t0) / 1000;
@@ -128,6 +143,17 @@ export async function runInFlightPhase(p: PhaseSetup) {
     const windowS = (performance.now() - tw) / 1000;
     const after = { ...(await cpu(p)), summary: totals(sandbox).summaryCalls, submitted: submitted() };
     const memory = await readProcMemory(p.workerPid);
+    const window = {
+      seconds: round(windowS, 1),
+      workerCpuCores: round((after.worker - before.worker) / windowS, 3),
+      devServerCpuCores: round((after.devServer - before.devServer) / windowS, 3),
+      machineCoresBusy: round((after.machine - before.machine) / windowS, 2),
+      summaryCallsPerJourneyPerMinute: round((after.summary - before.summary) / n / (windowS / 60), 2),
+      workerRssMaxMb: round(Math.max(...rss), 1),
+      workerRssEndMb: round(memory.rssMb, 1),
+    };
+    // Printed now: a run stopped during the release (10,000s take long) still has its waiting figures.
+    say(`  ${p.mode}: window ${JSON.stringify(window)}`);
 
     say(`  ${p.mode}: released; waiting for the ${n} outcomes...`);
     baseDelayMs = RELEASED_DELAY_MS;
@@ -156,20 +182,9 @@ export async function runInFlightPhase(p: PhaseSetup) {
       phaseS: round(totalS, 1),
       // Nothing moved past its first step during the window: all N were in flight and waiting.
       allWaiting: after.submitted === before.submitted && after.submitted === n,
-      window: {
-        seconds: round(windowS, 1),
-        workerCpuCores: round((after.worker - before.worker) / windowS, 3),
-        devServerCpuCores: round((after.devServer - before.devServer) / windowS, 3),
-        machineCoresBusy: round((after.machine - before.machine) / windowS, 2),
-        summaryCallsPerJourneyPerMinute: round((after.summary - before.summary) / n / (windowS / 60), 2),
-        workerRssMaxMb: round(Math.max(...rss), 1),
-        workerRssEndMb: round(memory.rssMb, 1),
-      },
+      window,
       workerPeakRssMb: round(memory.hwmMb, 1),
-      detection: detectionLatencies(
-        finalTimings,
-        outcomeIds.filter((id): id is string => id !== null),
-      ),
+      detection: detectionLatencies(finalTimings, outcomeIds),
       // Medians of 20 sampled histories, ms after the held step's processing ended.
       detectionBreakdownMs: await detectionBreakdown(p.client, refs, outcomeIds, finalTimings),
       failures,

@@ -25,6 +25,7 @@ export interface InFlightSettings {
   startConcurrency: number;
   windowS: number;
   holdS: number;
+  fallbackCheckInterval: string;
   modes: EventsMode[];
   /** IDWISE_MAX_CACHED_WORKFLOWS for the worker; null leaves the worker's default. */
   maxCachedWorkflows: number | null;
@@ -46,7 +47,7 @@ export async function runInFlight(
   Runtime.install({ logger: quietLogger });
   say(
     `in-flight bench ${runId}: ${s.journeys} journeys per mode (${s.modes.join(', ')}), window ${s.windowS} s, ` +
-      `hold ${s.holdS} s, ${s.startConcurrency} starts at a time, cache ${s.maxCachedWorkflows ?? 'worker default'}`,
+      `hold ${s.holdS} s, webhooks fallback ${s.fallbackCheckInterval}, ${s.startConcurrency} starts at a time, cache ${s.maxCachedWorkflows ?? 'worker default'}`,
   );
 
   const sandbox = await startSandbox({ port: 0 });
@@ -99,6 +100,7 @@ export async function runInFlight(
       startConcurrency: s.startConcurrency,
       windowS: s.windowS,
       holdMs: s.holdS * 1000,
+      fallbackCheckInterval: s.fallbackCheckInterval,
       refPrefix: `pass-if-${mode}-${runId}`,
       flowId: FLOW_ID,
       steps,

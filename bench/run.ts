@@ -85,6 +85,7 @@ const { values: flags } = parseArgs({
     'start-concurrency': { type: 'string', default: '50' },
     modes: { type: 'string', default: 'webhooks,polling' },
     'max-cached-workflows': { type: 'string' },
+    'fallback-check-interval': { type: 'string', default: '30s' },
   },
   strict: true,
 });
@@ -614,6 +615,7 @@ async function inFlightMain(): Promise<number> {
       startConcurrency: positiveInt('start-concurrency', flags['start-concurrency']),
       windowS,
       holdS,
+      fallbackCheckInterval: flags['fallback-check-interval'],
       modes: modes as EventsMode[],
       maxCachedWorkflows: cached === undefined ? null : positiveInt('max-cached-workflows', cached, 2),
       json: flags.json,
