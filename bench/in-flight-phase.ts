@@ -46,6 +46,12 @@ const options = (mode: EventsMode, fallbackCheckInterval: string) =>
 
 const totals = (s: RunningSandbox) => s.admin.counters().totals;
 
+function firstStepSubmitted(s: RunningSandbox, ref: string): boolean {
+  const journey = s.admin.findJourneys(ref)[0];
+  const counters = journey && s.admin.journeyCounters(journey.journeyId);
+  return (counters?.processSubmissions['0'] ?? 0) > 0;
+}
+
 async function until(what: string, done: () => boolean, timeoutMs: number, say: (l: string) => void) {
   const end = Date.now() + timeoutMs;
   let last = 0;
@@ -106,7 +112,13 @@ export async function runInFlightPhase(p: PhaseSetup) {
   say(`${p.mode}: starting ${n} journeys, ${p.startConcurrency} starts at a time...`);
   const t0 = performance.now();
   let started = 0;
-  const progress = setInterval(() => say(`  ${p.mode}: ${started}/${n} started, ${submitted()} submitted`), 10_000);
+  const progress = setInterval(() => {
+    void readProcMemory(p.workerPid).then(
+      ({ rssMb }) =>
+        say(`  ${p.mode}: ${started}/${n} started, ${submitted()} submitted, worker ${rssMb.toFixed(0)} MB`),
+      () => undefined,
+    );
+  }, 10_000);
   try {
     await runPool(n, p.startConcurrency, async (i) => {
       const ref = `${p.refPrefix}-${i}`;
@@ -117,6 +129,9 @@ export async function runInFlightPhase(p: PhaseSetup) {
         options: options(p.mode, p.fallbackCheckInterval),
       });
       started++;
+      // A lane is free again once its journey waits: what is bounded is journeys being set up (starting IDWise,
+      // uploading), not just start calls; 10,000 set up at once would thrash any bounded workflow cache.
+      while (!firstStepSubmitted(sandbox, ref)) await sleep(250);
     });
     const startsS = (performance.now() - t0) / 1000;
     await until(`all ${n} first steps submitted`, () => submitted() >= n, p.holdMs, say);
