@@ -3,7 +3,7 @@ import type { Counters } from '../sandbox/index.js';
 import { journeyWorkflowId } from '../shared/journey.js';
 import { distribution, round, sampleIndexes } from './stats.js';
 
-// Where the detection latency goes, from a sample of histories: milestones after the held step's processing ended
+// Detection latency from the sandbox's timings, and where it goes, from a sample of histories: milestones after the held step's processing ended
 // (the sandbox's readyAt), up to the next step's process call as the sandbox recorded it. Medians in ms.
 
 type HistoryEvent = NonNullable<
@@ -64,4 +64,36 @@ export async function detectionBreakdown(
     (typeof MILESTONES)[number],
     number | null
   >;
+}
+
+/**
+ * Processing ended → the journey's next IDWise call that moves it on (next step's submission, or complete). `ids` in
+ * start order (null: no outcome); `heldByTenthP50Ms` splits the held step's figure by tenths of that order.
+ */
+export function detectionLatencies(timings: Counters['timings'], ids: (string | null)[]) {
+  const held: number[] = [];
+  const all: number[] = [];
+  const tenths: number[][] = Array.from({ length: 10 }, () => []);
+  ids.forEach((id, i) => {
+    const t = id === null ? undefined : timings[id];
+    if (!t) return;
+    const steps = Object.values(t.steps).sort((a, b) => a.submittedAt - b.submittedAt);
+    steps.forEach((s, k) => {
+      const next = steps[k + 1]?.submittedAt ?? t.completedAt;
+      if (s.readyAt === null || next === null || next < s.readyAt) return;
+      all.push(next - s.readyAt);
+      if (k > 0) return;
+      held.push(next - s.readyAt);
+      tenths[Math.floor((i * 10) / ids.length)]!.push(next - s.readyAt);
+    });
+  });
+  const summary = (v: number[]) => {
+    const d = distribution(v);
+    return { count: v.length, p50Ms: round(d.p50, 0), p99Ms: round(d.p99, 0), maxMs: round(d.max, 0) };
+  };
+  return {
+    heldStep: summary(held),
+    allSteps: summary(all),
+    heldByTenthP50Ms: tenths.map((v) => round(distribution(v).p50, 0)),
+  };
 }

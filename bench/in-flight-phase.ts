@@ -3,9 +3,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
 import type { JourneyClient } from '../client/journey-client.js';
 import type { StepMapping } from '../shared/journey.js';
-import type { Counters, RunningSandbox } from '../sandbox/index.js';
-import { detectionBreakdown } from './in-flight-breakdown.js';
-import { distribution, round, runPool } from './stats.js';
+import type { RunningSandbox } from '../sandbox/index.js';
+import { detectionBreakdown, detectionLatencies } from './in-flight-breakdown.js';
+import { round, runPool } from './stats.js';
 import { readMachineBusySeconds, readProcCpuSeconds, readProcMemory } from './worker-process.js';
 
 // One phase of `npm run bench -- --in-flight N`: N journeys held on their first step (the sandbox keeps it In
@@ -63,38 +63,6 @@ async function until(what: string, done: () => boolean, timeoutMs: number, say: 
     }
     await sleep(1_000);
   }
-}
-
-/**
- * Processing ended → the journey's next IDWise call that moves it on (next step's submission, or complete). `ids` in
- * start order (null: no outcome); `heldByTenthP50Ms` splits the held step's figure by tenths of that order.
- */
-export function detectionLatencies(timings: Counters['timings'], ids: (string | null)[]) {
-  const held: number[] = [];
-  const all: number[] = [];
-  const tenths: number[][] = Array.from({ length: 10 }, () => []);
-  ids.forEach((id, i) => {
-    const t = id === null ? undefined : timings[id];
-    if (!t) return;
-    const steps = Object.values(t.steps).sort((a, b) => a.submittedAt - b.submittedAt);
-    steps.forEach((s, k) => {
-      const next = steps[k + 1]?.submittedAt ?? t.completedAt;
-      if (s.readyAt === null || next === null || next < s.readyAt) return;
-      all.push(next - s.readyAt);
-      if (k > 0) return;
-      held.push(next - s.readyAt);
-      tenths[Math.floor((i * 10) / ids.length)]!.push(next - s.readyAt);
-    });
-  });
-  const summary = (v: number[]) => {
-    const d = distribution(v);
-    return { count: v.length, p50Ms: round(d.p50, 0), p99Ms: round(d.p99, 0), maxMs: round(d.max, 0) };
-  };
-  return {
-    heldStep: summary(held),
-    allSteps: summary(all),
-    heldByTenthP50Ms: tenths.map((v) => round(distribution(v).p50, 0)),
-  };
 }
 
 export async function runInFlightPhase(p: PhaseSetup) {
