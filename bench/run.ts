@@ -21,6 +21,8 @@ import { journeyWorkflowId } from '../shared/journey.js';
 import { writeWorkflowBundle } from '../worker/bundle.js';
 import { workerEnv } from '../chaos/worker-env.js';
 import { runBaselineJourney } from './baseline.js';
+import { runInFlight } from './in-flight.js';
+import type { EventsMode } from './in-flight-phase.js';
 import { sampleCallRate, type CallRate } from './rate.js';
 import {
   checkTargets,
@@ -76,6 +78,14 @@ const { values: flags } = parseArgs({
     workers: { type: 'string', default: '1' },
     'max-calls-per-second': { type: 'string' },
     json: { type: 'boolean', default: false },
+    // In-flight mode (bench/in-flight.ts): N journeys held waiting on IDWise, webhooks then polling.
+    'in-flight': { type: 'string' },
+    'window-s': { type: 'string', default: '60' },
+    'hold-s': { type: 'string' },
+    'start-concurrency': { type: 'string', default: '50' },
+    modes: { type: 'string', default: 'webhooks,polling' },
+    'max-cached-workflows': { type: 'string' },
+    'fallback-check-interval': { type: 'string', default: '30s' },
   },
   strict: true,
 });
@@ -577,6 +587,50 @@ async function main(): Promise<number> {
   }
 }
 
+/** `--in-flight N`: see bench/in-flight.ts. Everything it starts is stopped in `finally` and on SIGINT/SIGTERM. */
+async function inFlightMain(): Promise<number> {
+  const n = positiveInt('in-flight', flags['in-flight']!);
+  const windowS = positiveInt('window-s', flags['window-s']);
+  // Every journey must have submitted its first step before the first one is released: about 8 starts/s here.
+  const holdS = flags['hold-s'] ? positiveInt('hold-s', flags['hold-s']) : windowS + 60 + Math.ceil(n / 8);
+  const modes = flags.modes.split(',').map((m) => m.trim());
+  const bad = modes.filter((m) => m !== 'webhooks' && m !== 'polling');
+  if (bad.length > 0 || modes.length === 0)
+    throw new Error(`--modes takes webhooks, polling or both, got ${flags.modes}`);
+  const cached = flags['max-cached-workflows'];
+  const cleanups: (() => Promise<unknown>)[] = [];
+  let cleaning: Promise<void> | undefined;
+  const cleanup = () =>
+    (cleaning ??= (async () => {
+      for (const fn of cleanups.reverse()) await fn().catch((err: Error) => say(`cleanup: ${err.message}`));
+    })());
+  const onSignal = (signal: NodeJS.Signals) => {
+    say(`${signal}: shutting down`);
+    void cleanup().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const settings = {
+      journeys: n,
+      startConcurrency: positiveInt('start-concurrency', flags['start-concurrency']),
+      windowS,
+      holdS,
+      fallbackCheckInterval: flags['fallback-check-interval'],
+      modes: modes as EventsMode[],
+      maxCachedWorkflows: cached === undefined ? null : positiveInt('max-cached-workflows', cached, 2),
+      json: flags.json,
+    };
+    const { code, json, markdown } = await runInFlight(settings, root, say, cleanups);
+    if (flags.json && process.send) process.send(json);
+    else process.stdout.write(flags.json ? json : markdown);
+    say('results: bench/results/in-flight-latest.json');
+    return code;
+  } finally {
+    await cleanup();
+  }
+}
+
 /**
  * --json promises nothing but JSON on stdout, but the SDK forwards the dev server's start-up banner to this
  * process's stdout. So with --json the run happens in a child process whose stdout is our stderr, and the
@@ -605,7 +659,8 @@ function runWithCleanStdout(): Promise<number> {
   });
 }
 
-(flags.json && !process.env.BENCH_JSON_CHILD ? runWithCleanStdout() : main()).then(
+const run = () => (flags['in-flight'] === undefined ? main() : inFlightMain());
+(flags.json && !process.env.BENCH_JSON_CHILD ? runWithCleanStdout() : run()).then(
   (code) => {
     process.exitCode = code;
   },

@@ -35,6 +35,15 @@ export interface WebhookEventCounters {
 }
 export type WebhookCounterField = keyof WebhookEventCounters;
 
+/**
+ * When each step's latest accepted attempt was submitted and when its processing ends, and when complete was first
+ * called (epoch ms; readyAt null for an attempt that never finishes): how soon a client moved on after IDWise was done.
+ */
+export interface JourneyTimings {
+  steps: Record<string, { submittedAt: number; readyAt: number | null }>;
+  completedAt: number | null;
+}
+
 export interface Counters {
   totals: {
     /** Every API request that matched a route, including faulted and rejected ones. */
@@ -49,6 +58,7 @@ export interface Counters {
   };
   journeys: Record<string, JourneyCounters>;
   webhooks: Record<WebhookEventName, WebhookEventCounters>;
+  timings: Record<string, JourneyTimings>;
 }
 
 const emptyWebhooks = () =>
@@ -83,10 +93,12 @@ export class CounterStore {
   private totals = emptyTotals();
   private journeys = new Map<string, JourneyCounters>();
   private webhooks = emptyWebhooks();
+  private timings = new Map<string, JourneyTimings>();
 
   reset(): void {
     this.totals = emptyTotals();
     this.journeys.clear();
+    this.timings.clear();
     this.webhooks = emptyWebhooks();
   }
 
@@ -95,6 +107,7 @@ export class CounterStore {
       totals: this.totals,
       journeys: Object.fromEntries(this.journeys),
       webhooks: this.webhooks,
+      timings: Object.fromEntries(this.timings),
     });
   }
 
@@ -121,9 +134,13 @@ export class CounterStore {
     if (isNew) this.totals.journeysStarted++;
     this.of(journeyId).startCalls++;
   }
-  submitted(journeyId: string, stepId: string): void {
+  submitted(journeyId: string, stepId: string, at?: { submittedAt: number; readyAt: number }): void {
     this.totals.processSubmissions++;
     bump(this.of(journeyId).processSubmissions, stepId);
+    if (at) {
+      const readyAt = Number.isFinite(at.readyAt) ? at.readyAt : null;
+      this.timesOf(journeyId).steps[stepId] = { submittedAt: at.submittedAt, readyAt };
+    }
   }
   rejected(journeyId: string, stepId: string): void {
     bump(this.of(journeyId).processRejections, stepId);
@@ -138,11 +155,18 @@ export class CounterStore {
     this.totals.pollRuleViolations++;
     this.of(journeyId).pollRuleViolations++;
   }
-  completed(journeyId: string): void {
+  completed(journeyId: string, at = Date.now()): void {
     this.of(journeyId).completeCalls++;
+    this.timesOf(journeyId).completedAt ??= at;
   }
   result(journeyId: string): void {
     this.of(journeyId).resultCalls++;
+  }
+
+  private timesOf(journeyId: string): JourneyTimings {
+    let t = this.timings.get(journeyId);
+    if (!t) this.timings.set(journeyId, (t = { steps: {}, completedAt: null }));
+    return t;
   }
 
   private of(journeyId: string): JourneyCounters {

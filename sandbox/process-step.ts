@@ -131,6 +131,7 @@ function submit(ctx: ApiContext, journey: Journey, stepId: string, input: Proces
   }
   state.lifecycle.attemptAccepted(journey, step, step.attempts.at(-1)!, now);
   journey.lastSubmittedStep = stepId;
-  state.counters.submitted(journey.id, stepId);
+  const accepted = step.attempts.at(-1)!;
+  state.counters.submitted(journey.id, stepId, { submittedAt: now, readyAt: accepted.readyAt });
   return ok({ success: true, journey_id: journey.id, step_id: serializeStepId(stepId, sw) });
 }

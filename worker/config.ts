@@ -25,7 +25,15 @@ export interface WorkerConfig {
   healthBind: string | null;
   /** Where journey events are POSTed, signed; off when null. */
   events: JourneyEventsConfig | null;
+  /** Journeys kept in the sticky workflow cache; beyond it a waiting journey is evicted and replayed from history. */
+  maxCachedWorkflows: number;
 }
+
+/**
+ * Bounds memory however many journeys wait: a waiting journey wakes only for an event or a fallback check, and a
+ * replay of its ~60 events is cheap. Measured in bench/README.md (in-flight mode).
+ */
+export const DEFAULT_MAX_CACHED_WORKFLOWS = 1000;
 
 const blankAsUnset = (v: unknown) => (v === '' ? undefined : v);
 const WorkerEnvSchema = z.object({
@@ -43,6 +51,14 @@ const WorkerEnvSchema = z.object({
       .string()
       .regex(/^[^:]+:\d+$/, 'use host:port, e.g. 0.0.0.0:9465')
       .optional(),
+  ),
+  IDWISE_MAX_CACHED_WORKFLOWS: z.preprocess(
+    blankAsUnset,
+    z.coerce
+      .number({ error: 'must be a whole number, e.g. 1000' })
+      .int('must be a whole number, e.g. 1000')
+      .min(2, 'must be at least 2, e.g. 1000')
+      .default(DEFAULT_MAX_CACHED_WORKFLOWS),
   ),
   IDWISE_MAX_CALLS_PER_SECOND: z.preprocess(
     blankAsUnset,
@@ -93,6 +109,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     maxIdwiseCallsPerSecond: parsed.data.IDWISE_MAX_CALLS_PER_SECOND ?? null,
     healthBind: parsed.data.IDWISE_WORKER_HEALTH_BIND ?? null,
     events,
+    maxCachedWorkflows: parsed.data.IDWISE_MAX_CACHED_WORKFLOWS,
   });
 }
 

@@ -32,6 +32,8 @@ export interface JourneyWorkerOptions {
   shutdownGraceTime?: Duration;
   /** Where journey events go (IDWISE_EVENTS_URL/SECRET); deliverJourneyEvent reports not delivered without. */
   events?: EventActivitiesConfig | null;
+  /** IDWISE_MAX_CACHED_WORKFLOWS: the sticky cache's bound (the SDK's default grows with the heap limit). */
+  maxCachedWorkflows?: number;
 }
 
 /** The composition root's last step: activities around the injected client, plus the workflows. */
@@ -58,6 +60,7 @@ export function createJourneyWorker(opts: JourneyWorkerOptions): Promise<Worker>
     taskQueue: opts.taskQueue,
     activities,
     ...(opts.shutdownGraceTime ? { shutdownGraceTime: opts.shutdownGraceTime } : {}),
+    ...(opts.maxCachedWorkflows ? { maxCachedWorkflows: opts.maxCachedWorkflows } : {}),
     ...(opts.workflowBundlePath
       ? { workflowBundle: { codePath: opts.workflowBundlePath } }
       : { workflowsPath, bundlerOptions: { webpackConfigHook } }),
@@ -84,6 +87,7 @@ export function workerOptionsFromConfig(config: WorkerConfig, connection: Native
     piiKeys: config.piiKeys,
     maxIdwiseCallsPerSecond: config.maxIdwiseCallsPerSecond,
     events: config.events,
+    maxCachedWorkflows: config.maxCachedWorkflows,
     // Long enough for an upload in flight to land; a deploy then never cuts one off halfway.
     shutdownGraceTime: '20s',
     ...(process.env.IDWISE_WORKFLOW_BUNDLE ? { workflowBundlePath: process.env.IDWISE_WORKFLOW_BUNDLE } : {}),

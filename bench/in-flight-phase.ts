@@ -1,0 +1,190 @@
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Client } from '@temporalio/client';
+import type { JourneyClient } from '../client/journey-client.js';
+import type { StepMapping } from '../shared/journey.js';
+import type { RunningSandbox } from '../sandbox/index.js';
+import { detectionBreakdown, detectionLatencies } from './in-flight-breakdown.js';
+import { round, runPool } from './stats.js';
+import { readMachineBusySeconds, readProcCpuSeconds, readProcMemory } from './worker-process.js';
+
+// One phase of `npm run bench -- --in-flight N`: N journeys held on their first step (the sandbox keeps it In
+// Progress for `holdMs` after each submission), a measuring window while all N wait, then the release, and how
+// soon each journey moved on once IDWise had finished (from the sandbox's own timings).
+
+export type EventsMode = 'webhooks' | 'polling';
+
+export interface PhaseSetup {
+  mode: EventsMode;
+  n: number;
+  startConcurrency: number;
+  windowS: number;
+  holdMs: number;
+  /** The webhooks journeys' fallbackCheckInterval (the issue's: 30s). */
+  fallbackCheckInterval: string;
+  refPrefix: string;
+  flowId: string;
+  steps: StepMapping;
+  sandbox: RunningSandbox;
+  journeys: JourneyClient;
+  client: Client;
+  workerPid: number;
+  devServerPid: number | null;
+  /** Turns the sandbox's webhooks on (to the receiver) or off for this phase. */
+  useWebhooks: (on: boolean) => void;
+  say: (line: string) => void;
+}
+
+const SETTLE_MS = 5_000; // after the last submission: its workflow task and first wait are not "waiting" yet
+const RELEASED_DELAY_MS = 500; // the next steps' processing once the window is over
+// IDWise's processing time varies; without jitter every poll would meet its step at the same phase of the 2 s
+// interval (a fixed hold is a fixed number of intervals), and polling's detection would measure that alignment.
+const JITTER_MS = 2_000;
+
+const options = (mode: EventsMode, fallbackCheckInterval: string) =>
+  mode === 'webhooks' ? { events: mode, fallbackCheckInterval } : { events: mode };
+
+const totals = (s: RunningSandbox) => s.admin.counters().totals;
+
+function firstStepSubmitted(s: RunningSandbox, ref: string): boolean {
+  const journey = s.admin.findJourneys(ref)[0];
+  const counters = journey && s.admin.journeyCounters(journey.journeyId);
+  return (counters?.processSubmissions['0'] ?? 0) > 0;
+}
+
+async function until(what: string, done: () => boolean, timeoutMs: number, say: (l: string) => void) {
+  const end = Date.now() + timeoutMs;
+  let last = 0;
+  while (!done()) {
+    if (Date.now() > end) throw new Error(`${what}: not reached within ${Math.round(timeoutMs / 1000)} s`);
+    if (Date.now() - last > 10_000) {
+      last = Date.now();
+      say(`  waiting for ${what}...`);
+    }
+    await sleep(1_000);
+  }
+}
+
+export async function runInFlightPhase(p: PhaseSetup) {
+  const { sandbox, say, n } = p;
+  p.useWebhooks(p.mode === 'webhooks');
+  let baseDelayMs = p.holdMs;
+  const setDelay = () =>
+    sandbox.admin.setSwitches({ processingDelayMs: baseDelayMs + Math.floor(Math.random() * JITTER_MS) });
+  setDelay();
+  const jitter = setInterval(setDelay, 20);
+  const known = new Set(Object.keys(sandbox.admin.counters().timings));
+  const submittedBefore = totals(sandbox).processSubmissions;
+  const submitted = () => totals(sandbox).processSubmissions - submittedBefore;
+
+  say(`${p.mode}: starting ${n} journeys, ${p.startConcurrency} starts at a time...`);
+  const t0 = performance.now();
+  let started = 0;
+  const progress = setInterval(() => {
+    void readProcMemory(p.workerPid).then(
+      ({ rssMb }) =>
+        say(`  ${p.mode}: ${started}/${n} started, ${submitted()} submitted, worker ${rssMb.toFixed(0)} MB`),
+      () => undefined,
+    );
+  }, 10_000);
+  try {
+    await runPool(n, p.startConcurrency, async (i) => {
+      const ref = `${p.refPrefix}-${i}`;
+      await p.journeys.startJourney({
+        referenceNo: ref,
+        flowId: p.flowId,
+        steps: p.steps,
+        options: options(p.mode, p.fallbackCheckInterval),
+      });
+      started++;
+      // A lane is free again once its journey waits: what is bounded is journeys being set up (starting IDWise,
+      // uploading), not just start calls; 10,000 set up at once would thrash any bounded workflow cache.
+      while (!firstStepSubmitted(sandbox, ref)) await sleep(250);
+    });
+    const startsS = (performance.now() - t0) / 1000;
+    await until(`all ${n} first steps submitted`, () => submitted() >= n, p.holdMs, say);
+    const submittedS = (performance.now() - t0) / 1000;
+    say(
+      `  ${p.mode}: ${n} started in ${startsS.toFixed(1)} s, all first steps submitted after ${submittedS.toFixed(1)} s`,
+    );
+    await sleep(SETTLE_MS);
+
+    // The window ends before the first held step is released, so every journey waits throughout.
+    const timings = sandbox.admin.counters().timings;
+    const ids = Object.keys(timings).filter((id) => !known.has(id));
+    const firstReady = Math.min(...ids.map((id) => timings[id]!.steps['0']?.readyAt ?? Infinity));
+    const windowMs = Math.min(p.windowS * 1000, firstReady - Date.now() - 2_000);
+    if (windowMs < 10_000) throw new Error(`only ${windowMs} ms left before the first release: raise --hold-s`);
+    say(`  ${p.mode}: measuring ${(windowMs / 1000).toFixed(0)} s while all ${n} wait...`);
+    const before = { ...(await cpu(p)), summary: totals(sandbox).summaryCalls, submitted: submitted() };
+    const rss: number[] = [];
+    const tw = performance.now();
+    while (performance.now() - tw < windowMs) {
+      rss.push((await readProcMemory(p.workerPid)).rssMb);
+      await sleep(Math.min(1_000, windowMs - (performance.now() - tw)));
+    }
+    const windowS = (performance.now() - tw) / 1000;
+    const after = { ...(await cpu(p)), summary: totals(sandbox).summaryCalls, submitted: submitted() };
+    const memory = await readProcMemory(p.workerPid);
+    const window = {
+      seconds: round(windowS, 1),
+      workerCpuCores: round((after.worker - before.worker) / windowS, 3),
+      devServerCpuCores: round((after.devServer - before.devServer) / windowS, 3),
+      machineCoresBusy: round((after.machine - before.machine) / windowS, 2),
+      summaryCallsPerJourneyPerMinute: round((after.summary - before.summary) / n / (windowS / 60), 2),
+      workerRssMaxMb: round(Math.max(...rss), 1),
+      workerRssEndMb: round(memory.rssMb, 1),
+    };
+    // Printed now: a run stopped during the release (10,000s take long) still has its waiting figures.
+    say(`  ${p.mode}: window ${JSON.stringify(window)}`);
+
+    say(`  ${p.mode}: released; waiting for the ${n} outcomes...`);
+    baseDelayMs = RELEASED_DELAY_MS;
+    let failures = 0;
+    const failureSamples: string[] = [];
+    const outcomeIds: (string | null)[] = Array.from({ length: n }, () => null);
+    await runPool(n, 100, async (i) => {
+      try {
+        const o = await p.journeys.awaitOutcome(`${p.refPrefix}-${i}`);
+        outcomeIds[i] = o.journeyId;
+        if (o.decision.final !== 'Complete') throw new Error(`decision ${o.decision.final}`);
+      } catch (err) {
+        failures++;
+        if (failureSamples.length < 5) failureSamples.push(`journey ${i}: ${(err as Error).message}`);
+      }
+    });
+    const totalS = (performance.now() - t0) / 1000;
+    const finalTimings = sandbox.admin.counters().timings;
+    const refs = Array.from({ length: n }, (_, i) => `${p.refPrefix}-${i}`);
+    return {
+      mode: p.mode,
+      journeys: n,
+      startsS: round(startsS, 1),
+      startsPerS: round(n / startsS, 1),
+      allSubmittedS: round(submittedS, 1),
+      phaseS: round(totalS, 1),
+      // Nothing moved past its first step during the window: all N were in flight and waiting.
+      allWaiting: after.submitted === before.submitted && after.submitted === n,
+      window,
+      workerPeakRssMb: round(memory.hwmMb, 1),
+      detection: detectionLatencies(finalTimings, outcomeIds),
+      // Medians of 20 sampled histories, ms after the held step's processing ended.
+      detectionBreakdownMs: await detectionBreakdown(p.client, refs, outcomeIds, finalTimings),
+      failures,
+      failureSamples,
+    };
+  } finally {
+    clearInterval(progress);
+    clearInterval(jitter);
+  }
+}
+
+export type PhaseResult = Awaited<ReturnType<typeof runInFlightPhase>>;
+
+async function cpu(p: PhaseSetup) {
+  return {
+    worker: await readProcCpuSeconds(p.workerPid),
+    devServer: p.devServerPid === null ? Number.NaN : await readProcCpuSeconds(p.devServerPid),
+    machine: await readMachineBusySeconds(),
+  };
+}
