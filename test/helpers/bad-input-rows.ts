@@ -737,6 +737,12 @@ export function badInputRows(): BadInputRow[] {
     },
     {
       where: 'worker env',
+      input: 'IDWISE_MAX_CACHED_WORKFLOWS=1',
+      expected: /IDWISE_MAX_CACHED_WORKFLOWS: must be at least 2, e\.g\. 1000/,
+      run: async (fx) => fx.workerConfig({ IDWISE_MAX_CACHED_WORKFLOWS: '1' }),
+    },
+    {
+      where: 'worker env',
       input: 'IDWISE_MAX_CALLS_PER_SECOND=-1',
       expected: /IDWISE_MAX_CALLS_PER_SECOND: must be a number above 0, e\.g\. 10/,
       run: async (fx) => fx.workerConfig({ IDWISE_MAX_CALLS_PER_SECOND: '-1' }),
