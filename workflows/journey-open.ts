@@ -54,6 +54,7 @@ export async function openJourney(ctx: JourneyContext): Promise<Opened> {
     );
     ctx.lastSummaryAt = found.checkedAt;
     opened = { journeyId, ...found, resumed: true, possiblyOrphaned: 0 };
+    ctx.outbox.enabled = found.eventsEnabled;
   } else {
     const started = await acts.startJourney.executeWithOptions(
       {
@@ -88,6 +89,8 @@ export async function openJourney(ctx: JourneyContext): Promise<Opened> {
       possiblyOrphaned: started.possiblyOrphaned,
       eventsEnabled: started.eventsEnabled,
     };
+    // Known from here on: a journey that fails on its flow's steps below schedules no event either.
+    ctx.outbox.enabled = started.eventsEnabled;
   }
   journey.started(opened.journeyId);
   if (opened.steps.length === 0) {

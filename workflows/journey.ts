@@ -67,8 +67,8 @@ export async function identityJourney(rawInput: JourneyInput): Promise<JourneyOu
 
   if (!continued) journeyMetrics.started();
   try {
+    if (continued) ctx.outbox.enabled = continued.opened.eventsEnabled;
     const opened = continued?.opened ?? (await openJourney(ctx));
-    ctx.outbox.enabled = opened.eventsEnabled;
     if (!opened.completed) await runSteps(ctx, opened);
     const outcome = await decide(ctx, opened, continued);
     journeyMetrics.finished('completed', outcome.decision.final);
