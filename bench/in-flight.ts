@@ -77,8 +77,8 @@ export async function runInFlight(
     cwd: root,
     env: {
       ...inheritedEnv(),
-      ...codecEnv,
       ...workerEnv({
+        codecKeys: codecEnv.IDWISE_CODEC_KEYS,
         temporalAddress: temporal.address,
         namespace: 'default',
         taskQueue,

@@ -19,7 +19,7 @@ import { createIdwiseClient, loadIdwiseConfig } from '../idwise/index.js';
 import { startSandbox, type Counters, type RunningSandbox } from '../sandbox/index.js';
 import { journeyWorkflowId } from '../shared/journey.js';
 import { writeWorkflowBundle } from '../worker/bundle.js';
-import { workerEnv } from '../chaos/worker-env.js';
+import { inheritedEnv, workerEnv } from '../chaos/worker-env.js';
 import { runBaselineJourney } from './baseline.js';
 import { runInFlight } from './in-flight.js';
 import type { EventsMode } from './in-flight-phase.js';
@@ -355,13 +355,12 @@ async function main(): Promise<number> {
     const codecEnv = { IDWISE_CODEC_KEYS: generateKeyList(['bench']) };
     const client = new Client({ connection: temporal.connection, dataConverter: getDataConverter(codecEnv) });
     const metricsBind = `127.0.0.1:${await freePort()}`;
-    // The worker sees only what it needs: nothing from this shell's TEMPORAL_* / IDWISE_* leaks in.
-    const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(TEMPORAL_|IDWISE_)/.test(k)));
     const binds: string[] = [];
+    // The worker sees only what it needs: nothing from this shell's TEMPORAL_* / IDWISE_* leaks in.
     const envFor = async (first: boolean) => ({
-      ...inherited,
-      ...codecEnv,
+      ...inheritedEnv(),
       ...workerEnv({
+        codecKeys: codecEnv.IDWISE_CODEC_KEYS,
         temporalAddress: temporal.address,
         namespace: 'default',
         taskQueue,

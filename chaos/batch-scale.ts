@@ -1,9 +1,7 @@
-import { getDataConverter } from '../codec/data-converter.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { batchWorkflowId, createBatchClient } from '../client/batch-client.js';
 import { startSandbox } from '../sandbox/index.js';
@@ -12,8 +10,7 @@ import { writeWorkflowBundle } from '../worker/bundle.js';
 import { writeScaleManifest } from './batch-manifest.js';
 import { startClusterForChaos, startDevServerForChaos } from './dev-server.js';
 import { runScript, type Script } from './run-script.js';
-import { codecKeysFor, workerEnv } from './worker-env.js';
-import { startWorker, stopWorker, type WorkerProcess } from './workers.js';
+import { startFleet } from './fleet.js';
 
 // `npm run batch:scale`: a 2,000-row manifest run as one batch on the PostgreSQL cluster, in pages small enough
 // to force 20+ runs (continue-as-new), then re-run with `rerun: failed` from the CSV version of the same
@@ -70,26 +67,10 @@ async function main({ say, onCleanup }: Script): Promise<number> {
   const bundle = await writeWorkflowBundle(join(dir, 'workflow-bundle.js'), quiet);
   const taskQueue = `idwise-batch-scale-${runId}`;
   const m = writeScaleManifest(join(dir, 'manifest'), runId, rows, failEvery);
-  const codecKeys = codecKeysFor();
-  const env = workerEnv({
-    codecKeys,
-    imageRoots: [m.dir],
-    temporalAddress: temporal.address,
-    namespace: temporal.namespace,
-    taskQueue,
-    sandbox,
-    workflowBundle: bundle,
-  });
-  const workers: WorkerProcess[] = [];
-  onCleanup(() => Promise.all(workers.map((w) => stopWorker(w))));
-  for (let i = 0; i < workerCount; i++) workers.push(await startWorker(env));
-  const connection = await Connection.connect({ address: temporal.address });
-  onCleanup(() => connection.close());
-  const client = new Client({
-    connection,
-    namespace: temporal.namespace,
-    dataConverter: getDataConverter({ IDWISE_CODEC_KEYS: codecKeys }),
-  });
+  const { client } = await startFleet(
+    { onCleanup },
+    { temporal, workers: workerCount, env: { imageRoots: [m.dir], taskQueue, sandbox, workflowBundle: bundle } },
+  );
   const batches = createBatchClient({ client, taskQueue });
   say(
     `${temporal.kind} at ${temporal.address}; ${rows} rows (${m.failing.size} fail until their image exists), pages of ${pageSize}, ${concurrency} in flight`,

@@ -1,9 +1,7 @@
-import { getDataConverter } from '../codec/data-converter.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { createJourneyClient } from '../client/journey-client.js';
 import { readMappingFile } from '../client/mapping-file.js';
@@ -16,8 +14,8 @@ import { driveJourneys, type JourneyState } from './journeys.js';
 import { describeFindings, findings, passed } from './report.js';
 import { planEvents, runEvents } from './events.js';
 import { runScript, type Script } from './run-script.js';
-import { codecKeysFor, workerEnv } from './worker-env.js';
-import { killWorker, startWorker, stopWorker, type WorkerProcess } from './workers.js';
+import { startFleet } from './fleet.js';
+import { killWorker, startWorker } from './workers.js';
 
 // `npm run chaos`: journeys through worker SIGKILLs, a Temporal server SIGKILL (and, with --cluster, a
 // PostgreSQL restart) while the IDWise sandbox injects faults. Human lines on stderr, one JSON line on stdout.
@@ -91,27 +89,12 @@ async function main({ onCleanup }: Script): Promise<number> {
     warn: say,
     error: say,
   });
-  const codecKeys = codecKeysFor();
-  const env = workerEnv({
-    codecKeys,
-    temporalAddress: temporal.address,
-    namespace: temporal.namespace,
-    taskQueue,
-    sandbox,
-    workflowBundle: bundle,
-  });
-  const workers: WorkerProcess[] = [];
-  onCleanup(() => Promise.all(workers.map((w) => stopWorker(w))));
-  for (let i = 0; i < opts.workers; i++) workers.push(await startWorker(env));
+  const { env, workers, client } = await startFleet(
+    { onCleanup },
+    { temporal, workers: opts.workers, env: { taskQueue, sandbox, workflowBundle: bundle } },
+  );
   say(`${temporal.kind} at ${temporal.address}; worker pids ${workers.map((w) => w.pid).join(', ')}`);
 
-  const connection = await Connection.connect({ address: temporal.address });
-  onCleanup(() => connection.close());
-  const client = new Client({
-    connection,
-    namespace: temporal.namespace,
-    dataConverter: getDataConverter({ IDWISE_CODEC_KEYS: codecKeys }),
-  });
   const journeys = createJourneyClient({ client, taskQueue });
   const steps = await readMappingFile(join(repoRoot, 'samples/mappings/sandbox-id-and-selfie.json'));
   const refs = Array.from({ length: N }, (_, i) => `pass-chaos-${runId}-${i}`);
