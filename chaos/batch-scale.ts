@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { batchWorkflowId, createBatchClient } from '../client/batch-client.js';
 import { startSandbox } from '../sandbox/index.js';
-import type { BatchProgress } from '../shared/batch.js';
+import type { BatchProgress } from '../shared/batch-progress.js';
 import { writeWorkflowBundle } from '../worker/bundle.js';
 import { writeScaleManifest } from './batch-manifest.js';
 import { startClusterForChaos, startDevServerForChaos } from './dev-server.js';

@@ -6,13 +6,8 @@ import {
   type ScheduleDescription,
   type ScheduleSpec,
 } from '@temporalio/client';
-import {
-  BATCH_WORKFLOW_TYPE,
-  BatchInputSchema,
-  batchProgressQuery,
-  type BatchInput,
-  type BatchProgress,
-} from '../shared/batch.js';
+import { BATCH_WORKFLOW_TYPE, BatchInputSchema, type BatchInput } from '../shared/batch.js';
+import { batchProgressQuery, type BatchProgress } from '../shared/batch-progress.js';
 import { DEFAULT_TASK_QUEUE } from '../shared/journey.js';
 import { IdwiseBatchId } from '../shared/search-attributes.js';
 import type { batchJourneys } from '../workflows/batch.js';

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ScheduleNotFoundError, WorkflowFailedError } from '@temporalio/client';
-import { RerunPolicySchema, type BatchProgress } from '../shared/batch.js';
+import { RerunPolicySchema } from '../shared/batch.js';
+import type { BatchProgress } from '../shared/batch-progress.js';
 import { DEFAULT_TASK_QUEUE } from '../shared/journey.js';
 import { createBatchClient, OVERLAP_POLICIES, type BatchClient, type OverlapPolicy } from './batch-client.js';
 import { one, parse, UsageError, type CliIo, type Command } from './cli-args.js';

@@ -1,4 +1,5 @@
 export * from './batch.js';
+export * from './batch-progress.js';
 export * from './duration.js';
 export * from './errors.js';
 export * from './journey.js';

@@ -16,107 +16,116 @@ export function journeyWorkflowId(referenceNo: string): string {
   return `idwise-journey-${referenceNo.trim()}`;
 }
 
-const isAbsolutePath = (v: string) => v.startsWith('/') || /^[A-Za-z]:[\\/]/.test(v);
-const isAllowedUrl = (v: string) =>
-  v.startsWith('https://') || /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\//.test(v);
+/**
+ * Builds the journey's schemas. A factory, so that the workflow bundle can build one set for all workflows and keep it
+ * where the SDK does not freeze it (workflows/validation.ts); everyone else uses the instances exported below.
+ */
+export function defineJourneySchemas() {
+  const isAbsolutePath = (v: string) => v.startsWith('/') || /^[A-Za-z]:[\\/]/.test(v);
+  const isAllowedUrl = (v: string) =>
+    v.startsWith('https://') || /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\//.test(v);
 
-/** A reference to an image, never its bytes: images must not enter workflow history. */
-export const ImageRefSchema = z
-  .string()
-  .trim()
-  .min(1)
-  .refine((v) => isAbsolutePath(v) || isAllowedUrl(v), {
-    message: 'must be an absolute file path or an https:// URL (plain http only on localhost)',
-  });
-
-export const StepFilesSchema = z.union([
-  z.strictObject({ image: ImageRefSchema, image2: ImageRefSchema.optional() }),
-  z.strictObject({ skip: z.literal(true) }),
-]);
-export type StepFiles = z.infer<typeof StepFilesSchema>;
-
-/** The guide's step-to-file mapping table: keys are step ids returned by the flow itself. */
-export const StepMappingSchema = z.record(z.string().trim().min(1, 'step id must not be empty'), StepFilesSchema);
-export type StepMapping = z.infer<typeof StepMappingSchema>;
-
-const atLeastTwoSeconds = (d: string | number) => durationToMs(d) >= MIN_SUMMARY_INTERVAL_MS;
-const TWO_SECONDS = { message: 'must be at least 2s: IDWise may block callers that check more often' };
-
-// Zero is refused: a zero deadline or timeout would mean "none" to Temporal, not "at once". Each problem
-// aborts, so checks layered on top (summaryInterval's minimum) never parse something that is no duration.
-const DurationSchema = z
-  .union([z.number(), z.string()], { error: 'use a duration such as 2s, 10m or 24h' })
-  .superRefine((d, ctx) => {
-    const problem =
-      typeof d === 'number'
-        ? Number.isInteger(d) && d > 0
-          ? null
-          : 'must be a whole number of ms above 0, e.g. 600000, or a duration such as "10m"'
-        : !DURATION_PATTERN.test(d)
-          ? 'use a duration such as 2s, 10m or 24h'
-          : durationToMs(d) > 0
-            ? null
-            : 'must be longer than zero, e.g. 2s, 10m or 24h';
-    if (problem) ctx.addIssue({ code: 'custom', message: problem, continue: false });
-  });
-
-export const JourneyOptionsSchema = z.strictObject({
-  /** How long IDWise may take to process one step before the journey fails. */
-  stepDeadline: DurationSchema.default('10m'),
-  /** How long a required step without files waits for `provideStepFiles`. */
-  waitForFilesTimeout: DurationSchema.default('24h'),
-  /** Cadence of Get Journey Summary checks; IDWise forbids less than 2 s. */
-  summaryInterval: DurationSchema.default('2s').refine(atLeastTwoSeconds, TWO_SECONDS),
-  /** How long transient IDWise errors (5xx, 429, network) are retried before the journey fails. */
-  apiRetryWindow: DurationSchema.default('15m'),
-  /**
-   * A failed attempt IDWise lets the applicant retake (is_concluded false): `retake` waits in stage awaiting-retake
-   * for new files (provideStepFiles); `continue` records the feedback and goes on, as a one-shot integration would.
-   */
-  onStepFeedback: z.enum(['retake', 'continue']).default('retake'),
-  /** How long a retake waits for new files before the journey completes with what IDWise has. */
-  retakeTimeout: DurationSchema.default('24h'),
-  /** Attempts per step in the flow (IDWise's default is 2); only used to report attempts left. */
-  stepAttempts: z.number().int().min(1).max(10).default(2),
-  /** How long IDWise's final processing after complete-journey may take before the journey fails. */
-  finalDecisionDeadline: DurationSchema.default('30m'),
-  /** System decisions that go to a reviewer in IDWise Studio; the journey waits for the manual decision. */
-  awaitReviewFor: z.array(z.string().trim().min(1)).max(10).default(['Refer']),
-  /** Cadence of result checks while a review is pending (a fallback when webhooks are on). */
-  reviewCheckInterval: DurationSchema.default('15m').refine(atLeastTwoSeconds, TWO_SECONDS),
-  /** How long to wait for a reviewer; then the journey ends with the system decision and says so. */
-  reviewWait: DurationSchema.default('14d'),
-  /**
-   * `webhooks`: IDWise's webhooks (through the receiver) say when a step or the journey is done, and summary checks
-   * are only a fallback every fallbackCheckInterval. `polling`: summary checks alone, every summaryInterval.
-   */
-  events: z.enum(['polling', 'webhooks']).default('polling'),
-  fallbackCheckInterval: DurationSchema.default('30s').refine(atLeastTwoSeconds, TWO_SECONDS),
-});
-export type JourneyOptions = z.infer<typeof JourneyOptionsSchema>;
-
-export const JourneyInputSchema = z.strictObject({
-  flowId: z.string().trim().min(1, 'flowId is required: the flow id from the IDWise dashboard').max(200),
-  referenceNo: z
+  /** A reference to an image, never its bytes: images must not enter workflow history. */
+  const ImageRefSchema = z
     .string()
     .trim()
-    .min(1, 'referenceNo is required')
-    .max(100)
-    .regex(REFERENCE_NO_PATTERN, 'referenceNo may contain only A-Z a-z 0-9 and - _ / \\ , . + @'),
-  /** applicant_details sealed with the PII key (see client/pii.ts): never in clear in history. */
-  sealedApplicantDetails: z.string().min(1).optional(),
-  steps: StepMappingSchema.default({}),
-  /** An existing IDWise journey to continue instead of starting one: concluded steps are not submitted again. */
-  journeyId: z.string().trim().min(1).max(200).optional(),
-  /**
-   * Set by a re-run (client rerun, CLI --rerun, batch rerun): continue the IDWise journey of this reference's
-   * previous run when that run failed before IDWise decided, instead of starting a second one.
-   */
-  resumeFailedRun: z.boolean().optional(),
-  /** Internal: the state a long review wait carries into its continued run. Never set it by hand. */
-  continued: z.unknown().optional(),
-  options: JourneyOptionsSchema.default(JourneyOptionsSchema.parse({})),
-});
+    .min(1)
+    .refine((v) => isAbsolutePath(v) || isAllowedUrl(v), {
+      message: 'must be an absolute file path or an https:// URL (plain http only on localhost)',
+    });
+
+  const StepFilesSchema = z.union([
+    z.strictObject({ image: ImageRefSchema, image2: ImageRefSchema.optional() }),
+    z.strictObject({ skip: z.literal(true) }),
+  ]);
+
+  /** The guide's step-to-file mapping table: keys are step ids returned by the flow itself. */
+  const StepMappingSchema = z.record(z.string().trim().min(1, 'step id must not be empty'), StepFilesSchema);
+
+  const atLeastTwoSeconds = (d: string | number) => durationToMs(d) >= MIN_SUMMARY_INTERVAL_MS;
+  const TWO_SECONDS = { message: 'must be at least 2s: IDWise may block callers that check more often' };
+
+  // Zero is refused: a zero deadline or timeout would mean "none" to Temporal, not "at once". Each problem
+  // aborts, so checks layered on top (summaryInterval's minimum) never parse something that is no duration.
+  const DurationSchema = z
+    .union([z.number(), z.string()], { error: 'use a duration such as 2s, 10m or 24h' })
+    .superRefine((d, ctx) => {
+      const problem =
+        typeof d === 'number'
+          ? Number.isInteger(d) && d > 0
+            ? null
+            : 'must be a whole number of ms above 0, e.g. 600000, or a duration such as "10m"'
+          : !DURATION_PATTERN.test(d)
+            ? 'use a duration such as 2s, 10m or 24h'
+            : durationToMs(d) > 0
+              ? null
+              : 'must be longer than zero, e.g. 2s, 10m or 24h';
+      if (problem) ctx.addIssue({ code: 'custom', message: problem, continue: false });
+    });
+
+  const JourneyOptionsSchema = z.strictObject({
+    /** How long IDWise may take to process one step before the journey fails. */
+    stepDeadline: DurationSchema.default('10m'),
+    /** How long a required step without files waits for `provideStepFiles`. */
+    waitForFilesTimeout: DurationSchema.default('24h'),
+    /** Cadence of Get Journey Summary checks; IDWise forbids less than 2 s. */
+    summaryInterval: DurationSchema.default('2s').refine(atLeastTwoSeconds, TWO_SECONDS),
+    /** How long transient IDWise errors (5xx, 429, network) are retried before the journey fails. */
+    apiRetryWindow: DurationSchema.default('15m'),
+    /**
+     * A failed attempt IDWise lets the applicant retake (is_concluded false): `retake` waits in stage awaiting-retake
+     * for new files (provideStepFiles); `continue` records the feedback and goes on, as a one-shot integration would.
+     */
+    onStepFeedback: z.enum(['retake', 'continue']).default('retake'),
+    /** How long a retake waits for new files before the journey completes with what IDWise has. */
+    retakeTimeout: DurationSchema.default('24h'),
+    /** Attempts per step in the flow (IDWise's default is 2); only used to report attempts left. */
+    stepAttempts: z.number().int().min(1).max(10).default(2),
+    /** How long IDWise's final processing after complete-journey may take before the journey fails. */
+    finalDecisionDeadline: DurationSchema.default('30m'),
+    /** System decisions that go to a reviewer in IDWise Studio; the journey waits for the manual decision. */
+    awaitReviewFor: z.array(z.string().trim().min(1)).max(10).default(['Refer']),
+    /** Cadence of result checks while a review is pending (a fallback when webhooks are on). */
+    reviewCheckInterval: DurationSchema.default('15m').refine(atLeastTwoSeconds, TWO_SECONDS),
+    /** How long to wait for a reviewer; then the journey ends with the system decision and says so. */
+    reviewWait: DurationSchema.default('14d'),
+    /**
+     * `webhooks`: IDWise's webhooks (through the receiver) say when a step or the journey is done, and summary checks
+     * are only a fallback every fallbackCheckInterval. `polling`: summary checks alone, every summaryInterval.
+     */
+    events: z.enum(['polling', 'webhooks']).default('polling'),
+    fallbackCheckInterval: DurationSchema.default('30s').refine(atLeastTwoSeconds, TWO_SECONDS),
+  });
+
+  const JourneyInputSchema = z.strictObject({
+    flowId: z.string().trim().min(1, 'flowId is required: the flow id from the IDWise dashboard').max(200),
+    referenceNo: z.string().trim().min(1, 'referenceNo is required').max(100).regex(
+      new RegExp(REFERENCE_NO_PATTERN), // its own: zod resets lastIndex on it
+      'referenceNo may contain only A-Z a-z 0-9 and - _ / \\ , . + @',
+    ),
+    /** applicant_details sealed with the PII key (see client/pii.ts): never in clear in history. */
+    sealedApplicantDetails: z.string().min(1).optional(),
+    steps: StepMappingSchema.default({}),
+    /** An existing IDWise journey to continue instead of starting one: concluded steps are not submitted again. */
+    journeyId: z.string().trim().min(1).max(200).optional(),
+    /**
+     * Set by a re-run (client rerun, CLI --rerun, batch rerun): continue the IDWise journey of this reference's
+     * previous run when that run failed before IDWise decided, instead of starting a second one.
+     */
+    resumeFailedRun: z.boolean().optional(),
+    /** Internal: the state a long review wait carries into its continued run. Never set it by hand. */
+    continued: z.unknown().optional(),
+    options: JourneyOptionsSchema.default(JourneyOptionsSchema.parse({})),
+  });
+
+  return { ImageRefSchema, StepFilesSchema, StepMappingSchema, JourneyOptionsSchema, JourneyInputSchema };
+}
+
+export const { ImageRefSchema, StepFilesSchema, StepMappingSchema, JourneyOptionsSchema, JourneyInputSchema } =
+  defineJourneySchemas();
+export type StepFiles = z.infer<typeof StepFilesSchema>;
+export type StepMapping = z.infer<typeof StepMappingSchema>;
+export type JourneyOptions = z.infer<typeof JourneyOptionsSchema>;
 export type JourneyInput = z.input<typeof JourneyInputSchema>;
 export type ValidJourneyInput = z.output<typeof JourneyInputSchema>;
 

@@ -2,7 +2,7 @@ import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createBatchClient, type BatchClient } from '../client/batch-client.js';
-import type { BatchProgress } from '../shared/batch.js';
+import type { BatchProgress } from '../shared/batch-progress.js';
 import { createJourneyEnv, FLOW_ID_SELFIE, images, type JourneyEnv } from './helpers/journey-env.js';
 import { runCli } from './helpers/processes.js';
 

@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 import Fastify, { type FastifyError } from 'fastify';
 import { connectTemporal } from '../client/connection.js';
 import { describeIssues } from '../shared/journey.js';
-import { IdwiseWebhookSchema } from '../shared/idwise-webhooks.js';
+import { IdwiseWebhookSchema } from './event.js';
 import { connectWithBackoff, shortReason } from '../worker/connect.js';
 import { temporalReachable } from '../worker/health.js';
 import { parseWebhookAuth, type WebhookAuth } from './auth.js';

@@ -1,5 +1,6 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { idwiseEventSignal, toEventSignal, type IdwiseWebhook } from '../shared/idwise-webhooks.js';
+import { idwiseEventSignal } from '../shared/idwise-webhooks.js';
+import { toEventSignal, type IdwiseWebhook } from './event.js';
 import { journeyWorkflowId } from '../shared/journey.js';
 import { shortReason } from '../worker/connect.js';
 import type { WebhookOutcome } from './metrics.js';

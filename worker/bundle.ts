@@ -4,12 +4,21 @@ import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, type BundleOptions } from '@temporalio/worker';
 import { failureConverterPath } from '../codec/data-converter.js';
 
-// Sources run as TypeScript (tsx, jest) and as compiled JavaScript (dist/); the workflow entry point is
-// whichever of the two sits next to this file.
-const tsEntry = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
-export const workflowsPath = existsSync(tsEntry)
-  ? tsEntry
-  : fileURLToPath(new URL('../workflows/index.js', import.meta.url));
+// Sources run as TypeScript (tsx, jest) and as compiled JavaScript (dist/); a module is whichever of the two sits
+// next to this file.
+function source(relative: string): string {
+  const ts = fileURLToPath(new URL(`${relative}.ts`, import.meta.url));
+  return existsSync(ts) ? ts : fileURLToPath(new URL(`${relative}.js`, import.meta.url));
+}
+
+export const workflowsPath = source('../workflows/index');
+
+/**
+ * Modules evaluated once for all workflows instead of once per cached workflow: the workflows' zod schemas
+ * (workflows/validation.ts, which says why they stay in a closure) and, through it, zod. Only modules that hold no
+ * workflow state and import nothing of @temporalio/workflow belong here; test/workflow-bundle.test.ts checks that.
+ */
+export const preloadModules = [source('../workflows/validation')];
 
 /** ESM sources import './x.js'; webpack must find the .ts file behind that name. */
 export const webpackConfigHook: NonNullable<BundleOptions['webpackConfigHook']> = (config) => ({
@@ -26,6 +35,7 @@ export async function writeWorkflowBundle(codePath: string, logger?: BundleOptio
   const { code } = await bundleWorkflowCode({
     workflowsPath,
     webpackConfigHook,
+    preloadModules,
     failureConverterPath,
     ...(logger ? { logger } : {}),
   });

@@ -10,7 +10,7 @@ import {
   type ApplicantDetails,
   type SealBinding,
 } from '../pii/sealed-applicant-details.js';
-import { webpackConfigHook, workflowsPath } from './bundle.js';
+import { preloadModules, webpackConfigHook, workflowsPath } from './bundle.js';
 import type { WorkerConfig } from './config.js';
 
 export interface JourneyWorkerOptions {
@@ -63,7 +63,7 @@ export function createJourneyWorker(opts: JourneyWorkerOptions): Promise<Worker>
     ...(opts.maxCachedWorkflows ? { maxCachedWorkflows: opts.maxCachedWorkflows } : {}),
     ...(opts.workflowBundlePath
       ? { workflowBundle: { codePath: opts.workflowBundlePath } }
-      : { workflowsPath, bundlerOptions: { webpackConfigHook } }),
+      : { workflowsPath, bundlerOptions: { webpackConfigHook, preloadModules } }),
     ...(opts.maxIdwiseCallsPerSecond
       ? // Server-side and shared by every worker of the queue: IDWise's quota holds however many we run.
         // Eager dispatch would bypass it, so it is off when a limit is set.

@@ -14,19 +14,14 @@ import {
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { createActivities } from '../activities/index.js';
-import {
-  BatchInputSchema,
-  batchProgressQuery,
-  type BatchEntry,
-  type BatchFailure,
-  type BatchInput,
-  type BatchProgress,
-} from '../shared/batch.js';
+import type { BatchEntry, BatchInput } from '../shared/batch.js';
+import { batchProgressQuery, type BatchFailure, type BatchProgress } from '../shared/batch-progress.js';
 import { ErrorType, NON_RETRYABLE_ERROR_TYPES } from '../shared/errors.js';
 import { explainFailure } from '../shared/failures.js';
 import { describeIssues, journeyWorkflowId, type JourneyInput } from '../shared/journey.js';
 import { IdwiseBatchId, IdwiseFlowId, IdwiseReferenceNo, IdwiseStage } from '../shared/search-attributes.js';
 import { identityJourney } from './journey.js';
+import { parseBatchInput } from './validation.js';
 
 /** Enough failures and skips to act on, without letting a bad manifest bloat history and the query. */
 const MAX_LISTED = 100;
@@ -49,7 +44,7 @@ export interface BatchCarry {
  * time; after each page the window drains and the workflow continues as new, so history stays small.
  */
 export async function batchJourneys(rawInput: BatchInput, carry?: BatchCarry): Promise<BatchProgress> {
-  const parsed = BatchInputSchema.safeParse(rawInput);
+  const parsed = parseBatchInput(rawInput);
   if (!parsed.success) {
     throw ApplicationFailure.nonRetryable(
       `invalid batch input: ${describeIssues(parsed.error)}`,

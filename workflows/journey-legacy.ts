@@ -10,13 +10,7 @@ import { RetryState } from '@temporalio/common';
 import { durationToMs, formatMs } from '../shared/duration.js';
 import { ErrorType } from '../shared/errors.js';
 import { explainFailure } from '../shared/failures.js';
-import {
-  describeIssues,
-  JourneyInputSchema,
-  StepMappingSchema,
-  type JourneyInput,
-  type StepFiles,
-} from '../shared/journey.js';
+import { describeIssues, type JourneyInput, type StepFiles } from '../shared/journey.js';
 import {
   progressQuery,
   provideStepFilesUpdate,
@@ -27,6 +21,7 @@ import {
 import { acts, journeyActivityOptions } from './activity-options.js';
 import { JourneyState } from './journey-state.js';
 import { journeyMetrics } from './metrics.js';
+import { parseJourneyInput, parseStepMapping, validStepMapping } from './validation.js';
 
 /** What the frozen code returned; the fields added since are absent. */
 type LegacyJourneyOutcome = Pick<
@@ -41,7 +36,7 @@ type LegacyJourneyOutcome = Pick<
  * history started before the patch is open anywhere.
  */
 export async function legacyIdentityJourney(rawInput: JourneyInput): Promise<LegacyJourneyOutcome> {
-  const parsed = JourneyInputSchema.safeParse(rawInput);
+  const parsed = parseJourneyInput(rawInput);
   if (!parsed.success) {
     throw ApplicationFailure.nonRetryable(
       `invalid journey input: ${describeIssues(parsed.error)}`,
@@ -57,7 +52,7 @@ export async function legacyIdentityJourney(rawInput: JourneyInput): Promise<Leg
   setHandler(
     provideStepFilesUpdate,
     ({ steps }: ProvideStepFilesInput) => {
-      for (const [stepId, stepFiles] of Object.entries(StepMappingSchema.parse(steps))) files.set(stepId, stepFiles);
+      for (const [stepId, stepFiles] of Object.entries(validStepMapping(steps))) files.set(stepId, stepFiles);
       return { accepted: Object.keys(steps) };
     },
     { validator: (update) => validateProvidedFiles(update, journey.steps, submitted) },
@@ -191,7 +186,7 @@ function validateProvidedFiles(
   steps: readonly { stepId: string }[],
   submitted: Set<string>,
 ) {
-  const parsed = StepMappingSchema.safeParse(update?.steps);
+  const parsed = parseStepMapping(update?.steps);
   if (!parsed.success) throw new Error(`invalid step files: ${describeIssues(parsed.error)}`);
   const ids = Object.keys(parsed.data);
   if (ids.length === 0) throw new Error('provideStepFiles needs at least one step id');

@@ -1,7 +1,7 @@
 import { ActivityFailure, ApplicationFailure, condition } from '@temporalio/workflow';
 import { durationToMs, formatMs } from '../shared/duration.js';
 import { ErrorType } from '../shared/errors.js';
-import { describeIssues, StepMappingSchema, type StepFiles, type ValidJourneyInput } from '../shared/journey.js';
+import { describeIssues, type StepFiles, type ValidJourneyInput } from '../shared/journey.js';
 import type { FlowStep, ProvideStepFilesInput, RetakeRequest, StepCheck } from '../shared/progress.js';
 import { acts, type journeyActivityOptions } from './activity-options.js';
 import type { IdwiseInbox } from './idwise-inbox.js';
@@ -10,6 +10,7 @@ import type { JourneyOutbox } from './journey-outbox.js';
 import type { JourneyState } from './journey-state.js';
 import { isDeadline, lastErrorBefore, waitInTurn } from './journey-waits.js';
 import { journeyMetrics } from './metrics.js';
+import { parseStepMapping } from './validation.js';
 
 export interface JourneyContext {
   input: ValidJourneyInput;
@@ -216,7 +217,7 @@ async function awaitRetake(ctx: JourneyContext, step: FlowStep, check: StepCheck
 
 /** provideStepFiles takes files for steps not submitted yet, and for a step awaiting its retake. */
 export function validateProvidedFiles(update: ProvideStepFilesInput, ctx: JourneyContext): void {
-  const parsed = StepMappingSchema.safeParse(update?.steps);
+  const parsed = parseStepMapping(update?.steps);
   if (!parsed.success) throw new Error(`invalid step files: ${describeIssues(parsed.error)}`);
   const ids = Object.keys(parsed.data);
   if (ids.length === 0) throw new Error('provideStepFiles needs at least one step id');

@@ -8,7 +8,7 @@ import {
 } from '@temporalio/workflow';
 import { ErrorType } from '../shared/errors.js';
 import { explainFailure } from '../shared/failures.js';
-import { describeIssues, JourneyInputSchema, StepMappingSchema, type JourneyInput } from '../shared/journey.js';
+import { describeIssues, type JourneyInput } from '../shared/journey.js';
 import { progressQuery, provideStepFilesUpdate, type JourneyOutcome } from '../shared/progress.js';
 import { journeyActivityOptions } from './activity-options.js';
 import { IdwiseInbox } from './idwise-inbox.js';
@@ -19,6 +19,7 @@ import { openJourney } from './journey-open.js';
 import { JourneyState } from './journey-state.js';
 import { runSteps, validateProvidedFiles, type JourneyContext } from './journey-steps.js';
 import { journeyMetrics } from './metrics.js';
+import { parseJourneyInput, validStepMapping } from './validation.js';
 
 /**
  * One applicant's IDWise journey, as IDWise runs it: check the images, start (or resume) the IDWise journey,
@@ -28,7 +29,7 @@ import { journeyMetrics } from './metrics.js';
  * backend hears what it must act on through signed events.
  */
 export async function identityJourney(rawInput: JourneyInput): Promise<JourneyOutcome> {
-  const parsed = JourneyInputSchema.safeParse(rawInput);
+  const parsed = parseJourneyInput(rawInput);
   if (!parsed.success) {
     throw ApplicationFailure.nonRetryable(
       `invalid journey input: ${describeIssues(parsed.error)}`,
@@ -56,7 +57,7 @@ export async function identityJourney(rawInput: JourneyInput): Promise<JourneyOu
   setHandler(
     provideStepFilesUpdate,
     ({ steps }) => {
-      for (const [stepId, files] of Object.entries(StepMappingSchema.parse(steps))) {
+      for (const [stepId, files] of Object.entries(validStepMapping(steps))) {
         ctx.files.set(stepId, files);
         ctx.unchecked.add(stepId);
       }
