@@ -18,6 +18,7 @@ export interface PhaseSetup {
   mode: EventsMode;
   n: number;
   startConcurrency: number;
+  releasePerS: number;
   windowS: number;
   holdMs: number;
   /** The webhooks journeys' fallbackCheckInterval (the issue's: 30s). */
@@ -68,14 +69,20 @@ async function until(what: string, done: () => boolean, timeoutMs: number, say: 
 export async function runInFlightPhase(p: PhaseSetup) {
   const { sandbox, say, n } = p;
   p.useWebhooks(p.mode === 'webhooks');
-  let baseDelayMs = p.holdMs;
-  const setDelay = () =>
-    sandbox.admin.setSwitches({ processingDelayMs: baseDelayMs + Math.floor(Math.random() * JITTER_MS) });
-  setDelay();
-  const jitter = setInterval(setDelay, 20);
   const known = new Set(Object.keys(sandbox.admin.counters().timings));
   const submittedBefore = totals(sandbox).processSubmissions;
   const submitted = () => totals(sandbox).processSubmissions - submittedBefore;
+  // The k-th first step submitted ends processing at holdMs + k / releasePerS: the release comes at a set pace, not
+  // at whatever pace the journeys were started (a burst of 1000 in 30 s measures a backlog, not detection).
+  const releaseStart = Date.now() + p.holdMs;
+  let released = false;
+  const setDelay = () => {
+    const held = Math.max(0, releaseStart + (submitted() * 1000) / p.releasePerS - Date.now());
+    const base = released ? RELEASED_DELAY_MS : held;
+    sandbox.admin.setSwitches({ processingDelayMs: base + Math.floor(Math.random() * JITTER_MS) });
+  };
+  setDelay();
+  const jitter = setInterval(setDelay, 20);
 
   say(`${p.mode}: starting ${n} journeys, ${p.startConcurrency} starts at a time...`);
   const t0 = performance.now();
@@ -139,7 +146,7 @@ export async function runInFlightPhase(p: PhaseSetup) {
     say(`  ${p.mode}: window ${JSON.stringify(window)}`);
 
     say(`  ${p.mode}: released; waiting for the ${n} outcomes...`);
-    baseDelayMs = RELEASED_DELAY_MS;
+    released = true;
     let failures = 0;
     const failureSamples: string[] = [];
     const outcomeIds: (string | null)[] = Array.from({ length: n }, () => null);

@@ -23,6 +23,8 @@ import { findChildPid, startBenchWorker } from './worker-process.js';
 export interface InFlightSettings {
   journeys: number;
   startConcurrency: number;
+  /** Held steps whose processing ends per second, in submission order. */
+  releasePerS: number;
   windowS: number;
   holdS: number;
   fallbackCheckInterval: string;
@@ -47,7 +49,7 @@ export async function runInFlight(
   Runtime.install({ logger: quietLogger });
   say(
     `in-flight bench ${runId}: ${s.journeys} journeys per mode (${s.modes.join(', ')}), window ${s.windowS} s, ` +
-      `hold ${s.holdS} s, webhooks fallback ${s.fallbackCheckInterval}, ${s.startConcurrency} starts at a time, cache ${s.maxCachedWorkflows ?? 'worker default'}`,
+      `hold ${s.holdS} s, webhooks fallback ${s.fallbackCheckInterval}, ${s.startConcurrency} starts at a time, release ${s.releasePerS}/s, cache ${s.maxCachedWorkflows ?? 'worker default'}`,
   );
 
   const sandbox = await startSandbox({ port: 0 });
@@ -98,6 +100,7 @@ export async function runInFlight(
       mode,
       n: s.journeys,
       startConcurrency: s.startConcurrency,
+      releasePerS: s.releasePerS,
       windowS: s.windowS,
       holdMs: s.holdS * 1000,
       fallbackCheckInterval: s.fallbackCheckInterval,
@@ -133,7 +136,7 @@ export async function runInFlight(
 function commandLine(s: InFlightSettings): string {
   return (
     `npm run bench -- --in-flight ${s.journeys} --window-s ${s.windowS} --hold-s ${s.holdS} ` +
-    `--start-concurrency ${s.startConcurrency} --modes ${s.modes.join(',')}` +
+    `--start-concurrency ${s.startConcurrency} --release-per-s ${s.releasePerS} --modes ${s.modes.join(',')}` +
     (s.maxCachedWorkflows ? ` --max-cached-workflows ${s.maxCachedWorkflows}` : '')
   );
 }

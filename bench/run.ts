@@ -83,6 +83,8 @@ const { values: flags } = parseArgs({
     'window-s': { type: 'string', default: '60' },
     'hold-s': { type: 'string' },
     'start-concurrency': { type: 'string', default: '50' },
+    // Held steps finish processing at this pace (in submission order), as applicants' steps end over time.
+    'release-per-s': { type: 'string', default: '5' },
     modes: { type: 'string', default: 'webhooks,polling' },
     'max-cached-workflows': { type: 'string' },
     'fallback-check-interval': { type: 'string', default: '30s' },
@@ -613,6 +615,7 @@ async function inFlightMain(): Promise<number> {
     const settings = {
       journeys: n,
       startConcurrency: positiveInt('start-concurrency', flags['start-concurrency']),
+      releasePerS: positiveInt('release-per-s', flags['release-per-s']),
       windowS,
       holdS,
       fallbackCheckInterval: flags['fallback-check-interval'],

@@ -39,6 +39,8 @@ export function workerEnv(o: WorkerEnvOptions, from: NodeJS.ProcessEnv = process
     IDWISE_WORKFLOW_BUNDLE: o.workflowBundle,
     // The sample mappings point at samples/images; a worker that restricts image paths must allow them.
     IDWISE_IMAGE_ROOTS: from.IDWISE_IMAGE_ROOTS ?? (o.imageRoots ?? [join(repoRoot, 'samples')]).join(','),
+    // As in the worker image (deploy/worker.Dockerfile): fewer glibc malloc arenas for the core's threads.
+    MALLOC_ARENA_MAX: from.MALLOC_ARENA_MAX ?? '2',
   };
   if (o.codecKeys) env.IDWISE_CODEC_KEYS = o.codecKeys;
   if (o.maxCallsPerSecond) env.IDWISE_MAX_CALLS_PER_SECOND = String(o.maxCallsPerSecond);

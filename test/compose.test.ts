@@ -237,7 +237,10 @@ describe(`${COMPOSE_FILE}`, () => {
     const [source, target] = mount!;
     const file = join(root, source!, path.slice(target!.length + 1));
     expect(existsSync(file)).toBe(true);
-    expect(parse(readFileSync(file, 'utf8'))).toHaveProperty(['frontend.enableUpdateWorkflowExecution']);
+    const dynamicConfig = parse(readFileSync(file, 'utf8'));
+    expect(dynamicConfig).toHaveProperty(['frontend.enableUpdateWorkflowExecution']);
+    // The dev server the tests and the bench run on has eager activities on (dev/dev-server.ts); production too.
+    expect(dynamicConfig['system.enableActivityEagerExecution']).toEqual([{ value: true, constraints: {} }]);
   });
 
   it('starts in order: password check, database, schema, server, namespace and search attributes, then the worker', () => {
