@@ -8,6 +8,7 @@ import { connectWhenUp, waitUntilUsable } from '../cluster/namespace.js';
 import { DEFAULT_NAMESPACE, SEARCH_ATTRIBUTES } from '../cluster/release.js';
 import { freePort } from '../dev/free-port.js';
 import { resolveTemporalCli } from '../dev/temporal-cli.js';
+import { DEV_SERVER_DYNAMIC_CONFIG } from '../dev/dynamic-config.js';
 import { isAlive } from '../dev/process-alive.js';
 
 // The Temporal server chaos runs against, behind one interface: a file-backed dev server (SQLite, so a
@@ -45,6 +46,7 @@ export async function startDevServerForChaos(log: (line: string) => void): Promi
     '--sqlite-pragma',
     'synchronous=NORMAL',
     ...SEARCH_ATTRIBUTES.flatMap((k) => ['--search-attribute', `${k.name}=Keyword`]),
+    ...DEV_SERVER_DYNAMIC_CONFIG,
   ];
   let child: ChildProcess;
   const launch = async () => {

@@ -1,5 +1,6 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { SEARCH_ATTRIBUTES } from '../shared/search-attributes.js';
+import { DEV_SERVER_DYNAMIC_CONFIG } from './dynamic-config.js';
 import { resolveTemporalCli } from './temporal-cli.js';
 
 export interface DevServerOptions {
@@ -19,9 +20,7 @@ export interface DevServerOptions {
  */
 export async function startDevServer(opts: DevServerOptions = {}): Promise<TestWorkflowEnvironment> {
   const cli = resolveTemporalCli();
-  // Eager activities: a workflow task's completion hands its new activities straight back to the same worker
-  // instead of through the matching queue (one round trip less per step; deploy/dynamicconfig sets the same).
-  const extraArgs: string[] = ['--dynamic-config-value', 'system.enableActivityEagerExecution=true'];
+  const extraArgs: string[] = [...DEV_SERVER_DYNAMIC_CONFIG];
   if (opts.dbFilename) extraArgs.push('--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=OFF');
   if (opts.codecEndpoint) extraArgs.push('--ui-codec-endpoint', opts.codecEndpoint);
   return TestWorkflowEnvironment.createLocal({

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { DEV_SERVER_DYNAMIC_CONFIG } from '../../dev/dynamic-config.js';
 import { resolveTemporalCli } from '../../dev/temporal-cli.js';
 import { SEARCH_ATTRIBUTES } from '../../shared/search-attributes.js';
 
@@ -22,6 +23,7 @@ export function startDevServerProcess(opts: { port: number; dbFilename: string }
   const args = ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(opts.port)];
   args.push('--db-filename', opts.dbFilename, '--sqlite-pragma', 'journal_mode=WAL');
   for (const key of SEARCH_ATTRIBUTES) args.push('--search-attribute', `${key.name}=${CLI_TYPE[key.type]}`);
+  args.push(...DEV_SERVER_DYNAMIC_CONFIG);
   // detached: its own process group, so the kill reaches everything it started.
   return spawn(cli.path, args, { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
 }
