@@ -45,7 +45,7 @@ const JITTER_MS = 2_000;
 const options = (mode: EventsMode, fallbackCheckInterval: string) =>
   mode === 'webhooks' ? { events: mode, fallbackCheckInterval } : { events: mode };
 
-const totals = (s: RunningSandbox) => s.admin.counters().totals;
+const totals = (s: RunningSandbox) => s.admin.totals();
 
 function firstStepSubmitted(s: RunningSandbox, ref: string): boolean {
   const journey = s.admin.findJourneys(ref)[0];

@@ -15,7 +15,7 @@ export interface CallRate {
 }
 
 const totalRequests = (sandbox: RunningSandbox) =>
-  Object.values(sandbox.admin.counters().totals.requests).reduce((a, b) => a + b, 0);
+  Object.values(sandbox.admin.totals().requests).reduce((a, b) => a + b, 0);
 
 export function sampleCallRate(sandbox: RunningSandbox, limit: number | null, everyMs = 100) {
   const samples: [number, number][] = [[Date.now(), totalRequests(sandbox)]];

@@ -10,7 +10,7 @@ export function injectFaults(sandbox: RunningSandbox, rate: number): { lost: boo
   try {
     sandbox.admin.setFaults({ ...base, lostRate: rate } as Parameters<typeof sandbox.admin.setFaults>[0]);
     // Accepted and counted as a fault kind of its own: the sandbox really injects it.
-    return { lost: 'lost' in sandbox.admin.counters().totals.faults };
+    return { lost: 'lost' in sandbox.admin.totals().faults };
   } catch {
     sandbox.admin.setFaults(base);
     return { lost: false };

@@ -136,7 +136,7 @@ async function main({ onCleanup }: Script): Promise<number> {
   const states: JourneyState[] = await drive;
   const f = findings(sandbox, states, 'Complete');
   const wallS = Math.round((Date.now() - t0) / 100) / 10;
-  const counters = sandbox.admin.counters().totals;
+  const counters = sandbox.admin.totals();
   say(`events: ${log.length} of ${events.length} planned; wall time ${wallS}s`);
   describeFindings(f, counters.faults, say);
   const ok = passed(f) && log.length === events.length;

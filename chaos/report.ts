@@ -31,7 +31,7 @@ export function findings(sandbox: RunningSandbox, states: JourneyState[], expect
     stuck: 0,
     wrongDecision: 0,
     stepsSubmittedTwice: 0,
-    pollRuleViolations: sandbox.admin.counters().totals.pollRuleViolations,
+    pollRuleViolations: sandbox.admin.totals().pollRuleViolations,
     possiblyOrphanedJourneys: 0,
     referencesWithSeveralJourneys: 0,
     samples: { failed: [], stuck: [], doubles: [], orphans: [], violations: [] },

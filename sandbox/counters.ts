@@ -111,6 +111,11 @@ export class CounterStore {
     });
   }
 
+  /** The totals alone: a copy of a few numbers, where snapshot() copies every journey's counters and timings. */
+  totalsSnapshot(): Counters['totals'] {
+    return structuredClone(this.totals);
+  }
+
   webhook(event: WebhookEventName, field: WebhookCounterField): void {
     this.webhooks[event][field]++;
   }

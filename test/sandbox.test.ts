@@ -546,6 +546,11 @@ describe('fault injection', () => {
     expect(sb.admin.findJourneys('pass-faulted')).toEqual([]);
     expect((await call('v2/start-journey', { json })).status).toBe(200);
     expect(sb.admin.counters().totals).toMatchObject({ requests: { start: 3 }, faults: { '5xx': 1, '429': 1 } });
+    // The cheap read the bench and chaos poll: the same totals, and a copy a caller cannot change.
+    const totals = sb.admin.totals();
+    expect(totals).toEqual(sb.admin.counters().totals);
+    totals.requests.start = 0;
+    expect(sb.admin.totals().requests.start).toBe(3);
   });
 
   it('failNext only hits the listed routes; a dropped process call submits nothing', async () => {
