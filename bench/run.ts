@@ -279,25 +279,12 @@ function pathResult(
   };
 }
 
-async function main(): Promise<number> {
-  const n = positiveInt('journeys', flags.journeys);
-  const concurrency = positiveInt('concurrency', flags.concurrency);
-  const processingDelayMs = positiveInt('processing-delay-ms', flags['processing-delay-ms'], 0);
-  const warmup = positiveInt('warmup', flags.warmup, 0);
-  const workerCount = positiveInt('workers', flags.workers);
-  const rawLimit = flags['max-calls-per-second'] ?? (workerCount > 1 ? '20' : '0');
-  const maxCallsPerSecond = positiveInt('max-calls-per-second', rawLimit, 0) || null;
-  const date = new Date();
-  const runId = date.toISOString().replace(/[-:T]/g, '').slice(0, 14);
-  const taskQueue = `idwise-bench-${runId}`;
-
-  // The bench process's own SDK runtime (the test environment's connection): quiet but for errors.
-  const noop = () => undefined;
-  const quietLogger = { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: (m: string) => say(m) };
-  Runtime.install({ logger: quietLogger });
-
+/**
+ * What a run started, stopped once, newest first: by `cleanup()` in the run's `finally`, and on SIGINT/SIGTERM
+ * (then exit 130). A cleanup that fails is reported and the others still run.
+ */
+function cleanupOnExit() {
   const cleanups: (() => Promise<unknown>)[] = [];
-  const clientCalls = new AbortController();
   let cleaning: Promise<void> | undefined;
   const cleanup = () =>
     (cleaning ??= (async () => {
@@ -315,6 +302,28 @@ async function main(): Promise<number> {
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  return { cleanups, cleanup };
+}
+
+async function main(): Promise<number> {
+  const n = positiveInt('journeys', flags.journeys);
+  const concurrency = positiveInt('concurrency', flags.concurrency);
+  const processingDelayMs = positiveInt('processing-delay-ms', flags['processing-delay-ms'], 0);
+  const warmup = positiveInt('warmup', flags.warmup, 0);
+  const workerCount = positiveInt('workers', flags.workers);
+  const rawLimit = flags['max-calls-per-second'] ?? (workerCount > 1 ? '20' : '0');
+  const maxCallsPerSecond = positiveInt('max-calls-per-second', rawLimit, 0) || null;
+  const date = new Date();
+  const runId = date.toISOString().replace(/[-:T]/g, '').slice(0, 14);
+  const taskQueue = `idwise-bench-${runId}`;
+
+  // The bench process's own SDK runtime (the test environment's connection): quiet but for errors.
+  const noop = () => undefined;
+  const quietLogger = { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: (m: string) => say(m) };
+  Runtime.install({ logger: quietLogger });
+
+  const { cleanups, cleanup } = cleanupOnExit();
+  const clientCalls = new AbortController();
 
   try {
     say(
@@ -599,18 +608,7 @@ async function inFlightMain(): Promise<number> {
   if (bad.length > 0 || modes.length === 0)
     throw new Error(`--modes takes webhooks, polling or both, got ${flags.modes}`);
   const cached = flags['max-cached-workflows'];
-  const cleanups: (() => Promise<unknown>)[] = [];
-  let cleaning: Promise<void> | undefined;
-  const cleanup = () =>
-    (cleaning ??= (async () => {
-      for (const fn of cleanups.reverse()) await fn().catch((err: Error) => say(`cleanup: ${err.message}`));
-    })());
-  const onSignal = (signal: NodeJS.Signals) => {
-    say(`${signal}: shutting down`);
-    void cleanup().finally(() => process.exit(130));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const { cleanups, cleanup } = cleanupOnExit();
   try {
     const settings = {
       journeys: n,
