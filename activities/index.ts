@@ -3,6 +3,7 @@ import { createDecisionActivities } from './decision-activities.js';
 import { createJourneyActivities, type ActivityDeps } from './journey-activities.js';
 import { createManifestActivities, type ManifestDeps } from './manifest.js';
 import { createPreflightActivities, type PreflightDeps } from './preflight.js';
+import { createStepFallbackActivities } from './step-fallback.js';
 
 export type { ActivityDeps } from './journey-activities.js';
 export type { PreflightDeps } from './preflight.js';
@@ -16,6 +17,7 @@ export function createActivities(
     // The journey learns from its first IDWise activity whether this deployment sends journey events at all.
     ...createJourneyActivities({ ...deps, eventsEnabled: !!deps.events?.url }),
     ...createDecisionActivities({ ...deps, eventsEnabled: !!deps.events?.url }),
+    ...createStepFallbackActivities(deps),
     ...createManifestActivities(deps),
     ...createPreflightActivities(deps),
     ...createEventActivities(deps.events ?? {}),

@@ -41,13 +41,29 @@ const pacer = new SummaryPacer(MIN_SUMMARY_INTERVAL_MS);
  * undercuts the 2 s rule.
  */
 export function summaryReader(idwise: IdwiseApi) {
-  return (journeyId: string, purpose: SummaryPurpose) => {
+  /** `endBy` (local ms): the call is aborted if still in flight then, and not made if its turn comes later. */
+  return (journeyId: string, purpose: SummaryPurpose, endBy?: number) => {
     countSummaryCall(purpose);
     return mapFailures(
-      () => pacer.run(journeyId, () => idwise.getJourneySummary(journeyId, { signal: cancellationSignal() })),
+      () =>
+        pacer.run(journeyId, () => {
+          const left = endBy === undefined ? null : endBy - Date.now();
+          if (left !== null && left <= 0) throw new SummaryTurnMissed();
+          const signal =
+            left === null ? cancellationSignal() : AbortSignal.any([cancellationSignal(), AbortSignal.timeout(left)]);
+          return idwise.getJourneySummary(journeyId, { signal });
+        }),
       { minRetryDelayMs: MIN_SUMMARY_INTERVAL_MS },
     );
   };
+}
+
+/** A summary call whose turn (the pacer's wait) came after its caller's `endBy`: nothing was sent. */
+export class SummaryTurnMissed extends Error {
+  override readonly name = 'SummaryTurnMissed';
+  constructor() {
+    super('no summary call made: its turn came too late in the attempt');
+  }
 }
 
 /** Step codes IDWise answers when an earlier attempt of this very submission already landed (idwise-api.md §8). */

@@ -17,7 +17,7 @@ export function countIdwiseError(err: IdwiseError): void {
     });
 }
 
-export type SummaryPurpose = 'flow-steps' | 'step-check' | 'resubmit-check' | 'reconcile';
+export type SummaryPurpose = 'flow-steps' | 'step-check' | 'step-fallback' | 'resubmit-check' | 'reconcile';
 
 export function countSummaryCall(purpose: SummaryPurpose): void {
   metricMeter

@@ -1,3 +1,5 @@
+import proto from '@temporalio/proto';
+import { journeyWorkflowId } from '../shared/journey.js';
 import { startWebhookReceiver, WEBHOOK_PATH, type WebhookReceiver } from '../webhooks/server.js';
 import { createJourneyEnv, FLOW_ID_SELFIE, images, waitFor, type JourneyEnv } from './helpers/journey-env.js';
 
@@ -96,5 +98,76 @@ describe('webhook-driven journeys', () => {
     const outcome = await env.journeys.awaitOutcome(ref);
     expect(outcome.decision.final).toBe('Complete');
     expect(env.sandbox.admin.journeyCounters(outcome.journeyId)!.pollRuleViolations).toBe(0);
+  });
+
+  type HistoryEvent = proto.temporal.api.history.v1.IHistoryEvent;
+  const { RetryState } = proto.temporal.api.enums.v1;
+  const historyOf = async (ref: string) =>
+    (await env.client.workflow.getHandle(journeyWorkflowId(ref)).fetchHistory()).events ?? [];
+  const fallbackScheduled = (events: HistoryEvent[]) =>
+    events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'fallbackStepCheck');
+
+  it('runs no workflow task while a step waits: the lost-event check is the activity retry policy', async () => {
+    env.sandbox.admin.setWebhookFaults({ dropRate: 1 });
+    env.sandbox.admin.setSwitches({ processingDelayMs: 6_000 });
+    const ref = env.ref('pass-');
+    try {
+      await env.journeys.startJourney({
+        referenceNo: ref,
+        flowId: FLOW_ID_SELFIE,
+        steps: idAndSelfie,
+        options: { ...webhooks, fallbackCheckInterval: '3s' },
+      });
+      const outcome = await env.journeys.awaitOutcome(ref);
+      expect(outcome.decision.final).toBe('Complete');
+      expect(env.sandbox.admin.journeyCounters(outcome.journeyId)!.pollRuleViolations).toBe(0);
+    } finally {
+      env.sandbox.admin.setSwitches({ processingDelayMs: 500 });
+    }
+    const events = await historyOf(ref);
+    expect(events.filter((e) => e.timerStartedEventAttributes)).toEqual([]);
+    const scheduled = fallbackScheduled(events);
+    expect(scheduled).toHaveLength(2);
+    for (const s of scheduled) {
+      // The next event is the attempt that found the step processed (its started event is written with the result):
+      // no workflow task between, and several attempts, so the retries did the waiting.
+      const next = events[events.indexOf(s) + 1]!;
+      expect(next.activityTaskStartedEventAttributes?.attempt).toBeGreaterThanOrEqual(3);
+    }
+  });
+
+  it('keeps the 2 s rule when the event arrives while a lost-event check is still open', async () => {
+    // The check looks 3 s after the submission (fallbackCheckInterval 5 s less its 2 s hold) and finds the step
+    // in progress; IDWise finishes it 0.8 s later and the event arrives at once, during the check's hold. The
+    // sandbox refuses a summary call sooner than 2 s after the previous one (429), so a too-early check would show.
+    env.sandbox.admin.setSwitches({ pollRule: '429', processingDelayMs: 3_800 });
+    const ref = env.ref('pass-');
+    try {
+      await env.journeys.startJourney({
+        referenceNo: ref,
+        flowId: FLOW_ID_SELFIE,
+        steps: idAndSelfie,
+        options: { ...webhooks, fallbackCheckInterval: '5s' },
+      });
+      const outcome = await env.journeys.awaitOutcome(ref);
+      expect(outcome.decision.final).toBe('Complete');
+      expect(env.sandbox.admin.journeyCounters(outcome.journeyId)!.pollRuleViolations).toBe(0);
+    } finally {
+      env.sandbox.admin.setSwitches({ pollRule: 'count', processingDelayMs: 500 });
+    }
+    const events = await historyOf(ref);
+    const stoppedByEvent = events.filter(
+      (e) => e.activityTaskFailedEventAttributes?.retryState === RetryState.RETRY_STATE_CANCEL_REQUESTED,
+    );
+    // Both steps: the event stopped the check's retries while an attempt ran; that attempt ended no sooner than 2 s
+    // after it began (its call came after it began), and only then did the journey check. A single worker's pacer
+    // would hide a missing hold from the sandbox; a second worker would not have one in common.
+    expect(stoppedByEvent).toHaveLength(2);
+    const ms = (e: HistoryEvent) => Number(e.eventTime!.seconds) * 1000 + Math.floor((e.eventTime!.nanos ?? 0) / 1e6);
+    for (const failed of stoppedByEvent) {
+      const started = events[events.indexOf(failed) - 1]!;
+      expect(started.activityTaskStartedEventAttributes).toBeTruthy();
+      expect(ms(failed) - ms(started)).toBeGreaterThanOrEqual(2_000);
+    }
   });
 });

@@ -1,8 +1,8 @@
-import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import { ActivityCancellationType, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
 import { durationToMs } from '../shared/duration.js';
 import { NON_RETRYABLE_ERROR_TYPES } from '../shared/errors.js';
-import type { ValidJourneyInput } from '../shared/journey.js';
+import { MIN_SUMMARY_INTERVAL_MS, type ValidJourneyInput } from '../shared/journey.js';
 
 type JourneyActivities = ReturnType<typeof createActivities>;
 const nonRetryableErrorTypes = [...NON_RETRYABLE_ERROR_TYPES];
@@ -46,7 +46,23 @@ export function journeyActivityOptions(options: ValidJourneyInput['options']) {
     scheduleToCloseTimeout: Math.max(1, remainingMs),
     retry: { ...call.retry, initialInterval: interval },
   });
-  return { interval, call, upload, check, once };
+  // Webhooks: the lost-event check (fallbackStepCheck). Its attempts hold 2 s after a call, so the retry interval is
+  // what is left of fallbackCheckInterval. The event cancels it and waits for a running attempt to end (that is the
+  // moment its last call is 2 s old); a lost attempt times out after 60 s (a 30 s summary call, waits, the hold).
+  const fallbackMs = durationToMs(options.fallbackCheckInterval);
+  const retryAfterHold = Math.max(1_000, fallbackMs - MIN_SUMMARY_INTERVAL_MS);
+  const fallback = (remainingMs: number): ActivityOptions => ({
+    startToCloseTimeout: '60s',
+    scheduleToCloseTimeout: Math.max(1, remainingMs),
+    retry: {
+      initialInterval: retryAfterHold,
+      backoffCoefficient: 1,
+      maximumInterval: retryAfterHold,
+      nonRetryableErrorTypes,
+    },
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+  });
+  return { interval, call, upload, check, once, fallback };
 }
 
 /** Every call passes its group's options and a summary through executeWithOptions. */

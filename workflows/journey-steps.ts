@@ -8,7 +8,7 @@ import type { IdwiseInbox } from './idwise-inbox.js';
 import { concluded, preflight, type Opened } from './journey-open.js';
 import type { JourneyOutbox } from './journey-outbox.js';
 import type { JourneyState } from './journey-state.js';
-import { isDeadline, lastErrorBefore, waitInTurn } from './journey-waits.js';
+import { isDeadline, lastErrorBefore, waitInTurn, waitRacing } from './journey-waits.js';
 import { journeyMetrics } from './metrics.js';
 import { parseStepMapping } from './validation.js';
 
@@ -26,6 +26,11 @@ export interface JourneyContext {
   locked: Set<string>;
   /** When the journey last called Get Journey Summary (workflow time), for IDWise's 2 s rule. */
   lastSummaryAt: number | null;
+  /**
+   * Webhooks: how a step waits for its Finished Step event. 'retry-policy': the lost-event check is an activity's
+   * retries (no workflow task while waiting); 'timer': journeys started before that change keep their timers.
+   */
+  stepFallback: 'retry-policy' | 'timer';
   unansweredRetake?: RetakeRequest;
 }
 
@@ -147,24 +152,36 @@ async function awaitProcessed(ctx: JourneyContext, step: FlowStep, since: number
   });
   const summary = `check ${label(step)} processed`;
   let calls = 0;
+  const eventSince = (t: number) => ctx.inbox.stepFinishedSince(step.stepId, t);
+  const check = async (remainingMs: number) => {
+    calls += 1;
+    const r = await acts.checkStepProcessed.executeWithOptions({ ...opts.once(remainingMs), summary }, [
+      args('return'),
+    ]);
+    ctx.lastSummaryAt = r.checkedAt;
+    return r.check ? { ...r, check: r.check, summaryCalls: calls } : null;
+  };
+  const fallback = async (remainingMs: number) => {
+    const r = await acts.fallbackStepCheck.executeWithOptions(
+      { ...opts.fallback(remainingMs), summary: `${summary} (lost-event check)` },
+      [{ journeyId: ctx.journey.journeyId!, stepId: step.stepId }],
+    );
+    return { ...r, summaryCalls: calls + r.summaryCalls };
+  };
+  const deadline = since + deadlineMs;
   try {
     const done =
-      input.options.events === 'webhooks'
-        ? await waitInTurn({
-            since,
-            deadline: since + deadlineMs,
-            fallbackMs: durationToMs(input.options.fallbackCheckInterval),
-            eventSince: (t) => ctx.inbox.stepFinishedSince(step.stepId, t),
-            check: async (remainingMs) => {
-              calls += 1;
-              const r = await acts.checkStepProcessed.executeWithOptions({ ...opts.once(remainingMs), summary }, [
-                args('return'),
-              ]);
-              ctx.lastSummaryAt = r.checkedAt;
-              return r.check ? { ...r, check: r.check, summaryCalls: calls } : null;
-            },
-          })
-        : await acts.checkStepProcessed.executeWithOptions({ ...opts.check, summary }, [args('throw')]);
+      input.options.events === 'polling'
+        ? await acts.checkStepProcessed.executeWithOptions({ ...opts.check, summary }, [args('throw')])
+        : ctx.stepFallback === 'retry-policy'
+          ? await waitRacing({ eventsAnyTime: { since }, deadline, poll: fallback, check, eventSince })
+          : await waitInTurn({
+              since,
+              deadline,
+              fallbackMs: durationToMs(input.options.fallbackCheckInterval),
+              check,
+              eventSince,
+            });
     ctx.lastSummaryAt = done.checkedAt;
     return { check: done.check!, summaryCalls: done.summaryCalls };
   } catch (err) {

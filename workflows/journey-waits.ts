@@ -30,6 +30,11 @@ export interface TurnSpec<T> extends WaitSpec<T> {
 }
 
 export interface RaceSpec<T> extends WaitSpec<T> {
+  /**
+   * Step waits: events count whenever they arrive, from `since` (before the wait began) and while a check runs (they
+   * come in any order). The result waits keep their recorded behaviour, for replay: only events during the poll.
+   */
+  eventsAnyTime?: { since: number };
   /** Resolves when done; fails at its scheduleToClose deadline (`remainingMs`). */
   poll: (remainingMs: number) => Promise<T>;
   /** Stops waiting to hand over to a continued run (history grown by signals); must throw ContinueAsNew. */
@@ -56,32 +61,48 @@ export async function waitInTurn<T>(spec: TurnSpec<T>): Promise<T> {
 }
 
 /**
- * For result checks (no rate rule): the poll runs as an activity whose retries add no history, and an event (webhooks
- * mode) interrupts it for an immediate look. A review that takes days thus costs a handful of events.
+ * The poll runs as an activity whose retries add no history and no workflow task, and an event (webhooks mode)
+ * interrupts it for an immediate look. A review that takes days thus costs a handful of events. Result checks (no
+ * rate rule) let the interrupt go at once (INTERRUPTIBLE); the step fallback waits for its attempt to end, which is
+ * when its last summary call is 2 s old.
  */
 export async function waitRacing<T>(spec: RaceSpec<T>): Promise<T> {
+  const anyTime = !!spec.eventsAnyTime;
+  let since = spec.eventsAnyTime?.since ?? Date.now();
   for (;;) {
-    const since = Date.now();
-    const scope = new CancellationScope();
-    const polled = scope.run(() => spec.poll(Math.max(1, spec.deadline - since)));
-    const interrupted = () => spec.interrupt?.when() ?? false;
-    const event = condition(() => spec.eventSince(since) || interrupted()).then(() => null);
-    const first = await Promise.race([polled.then((value) => ({ value })), event]);
-    if (first) return first.value;
-    scope.cancel();
-    const late = await polled.then(
-      (value) => ({ value }),
-      (err: unknown) => {
-        if (isCancellation(err)) return null;
-        throw err;
-      },
-    );
-    if (late) return late.value;
-    if (interrupted()) await spec.interrupt!.then();
-    const done = await spec.check(Math.max(1, spec.deadline - Date.now()));
+    if (!(anyTime && spec.eventSince(since))) {
+      const polled = await pollUntilEvent(spec, since);
+      if (polled) return polled.value;
+      if (spec.interrupt?.when()) await spec.interrupt.then();
+    }
+    const checkedFrom = Date.now();
+    const done = await spec.check(Math.max(1, spec.deadline - checkedFrom));
     if (done !== null) return done;
+    since = anyTime ? checkedFrom : Date.now();
   }
 }
+
+/** The poll's answer, or null once an event (or the interrupt) stopped it. */
+async function pollUntilEvent<T>(spec: RaceSpec<T>, since: number): Promise<{ value: T } | null> {
+  const scope = new CancellationScope();
+  const polled = scope.run(() => spec.poll(Math.max(1, spec.deadline - Date.now())));
+  const interrupted = () => spec.interrupt?.when() ?? false;
+  const event = condition(() => spec.eventSince(since) || interrupted()).then(() => null);
+  const first = await Promise.race([polled.then((value) => ({ value })), event]);
+  if (first) return first;
+  scope.cancel();
+  return polled.then(
+    (value) => ({ value }),
+    (err: unknown) => {
+      if (isCancellation(err) || stoppedByCancel(err)) return null;
+      throw err;
+    },
+  );
+}
+
+/** An attempt that failed (e.g. "not yet") after the cancel was requested: the server retries it no more. */
+const stoppedByCancel = (err: unknown) =>
+  err instanceof ActivityFailure && err.retryState === RetryState.CANCEL_REQUESTED;
 
 /** The wait ran out of time (webhooks mode, between checks). */
 export class DeadlineReached extends Error {}

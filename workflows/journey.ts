@@ -52,6 +52,9 @@ export async function identityJourney(rawInput: JourneyInput): Promise<JourneyOu
     unchecked: new Set(),
     locked: new Set(),
     lastSummaryAt: null,
+    // Webhooks journeys started before the lost-event check became a retry policy replay with their timers.
+    stepFallback:
+      input.options.events === 'webhooks' && patched('step-fallback-retry-policy') ? 'retry-policy' : 'timer',
   };
   setHandler(progressQuery, () => ctx.journey.progress());
   setHandler(
