@@ -1,7 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { JourneyAlreadyRanError, JourneyFailedError } from '../client/errors.js';
 import type { JourneyClient } from '../client/journey-client.js';
-import type { StepMapping } from '../shared/journey.js';
+import type { JourneyInput, StepMapping } from '../shared/journey.js';
+
+type JourneyOptions = NonNullable<JourneyInput['options']>;
 
 // The load side of chaos: start journeys (at most `concurrency` waiting at once) and wait for each outcome,
 // riding out server restarts: a start or a wait that fails because the server is away is tried again until
@@ -17,6 +19,8 @@ export interface DriveOptions {
   refs: string[];
   flowId: string;
   steps: StepMapping;
+  /** Journey options for every start (e.g. webhooks mode). */
+  options?: JourneyOptions;
   concurrency: number;
   /** Absolute time (ms) after which a journey still without an outcome counts as stuck. */
   deadline: () => number;
@@ -59,7 +63,12 @@ async function runOne(o: DriveOptions, ref: string): Promise<JourneyState> {
   try {
     await untilDeadline(o.deadline, async () => {
       try {
-        await o.journeys.startJourney({ referenceNo: ref, flowId: o.flowId, steps: o.steps });
+        await o.journeys.startJourney({
+          referenceNo: ref,
+          flowId: o.flowId,
+          steps: o.steps,
+          ...(o.options ? { options: o.options } : {}),
+        });
       } catch (err) {
         // A start that reached the server before its answer was lost: the journey exists (and may be done).
         if (!(err instanceof JourneyAlreadyRanError)) throw err;

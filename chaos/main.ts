@@ -1,12 +1,15 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { Client } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { createJourneyClient } from '../client/journey-client.js';
 import { readMappingFile } from '../client/mapping-file.js';
 import { repoRoot } from '../cluster/release.js';
-import { startSandbox } from '../sandbox/index.js';
+import { startSandbox, type RunningSandbox } from '../sandbox/index.js';
+import { startWebhookReceiver, WEBHOOK_PATH } from '../webhooks/server.js';
 import { writeWorkflowBundle } from '../worker/bundle.js';
 import { startClusterForChaos, startDevServerForChaos, type ChaosTemporal } from './dev-server.js';
 import { injectFaults } from './faults.js';
@@ -32,6 +35,9 @@ const { values: flags } = parseArgs({
     'fault-rate': { type: 'string', default: '0.03' },
     'processing-delay-ms': { type: 'string', default: '500' },
     'wait-s': { type: 'string', default: '180' },
+    // Journeys driven by IDWise's webhooks through a receiver in this process, with events dropped, duplicated and
+    // reordered, and a short lost-event check: it races the events, which is where the 2 s rule is at stake.
+    webhooks: { type: 'boolean', default: false },
   },
   strict: true,
 });
@@ -95,6 +101,7 @@ async function main({ onCleanup }: Script): Promise<number> {
   );
   say(`${temporal.kind} at ${temporal.address}; worker pids ${workers.map((w) => w.pid).join(', ')}`);
 
+  const journeyOptions = flags.webhooks ? await useWebhooks(sandbox, client, onCleanup) : undefined;
   const journeys = createJourneyClient({ client, taskQueue });
   const steps = await readMappingFile(join(repoRoot, 'samples/mappings/sandbox-id-and-selfie.json'));
   const refs = Array.from({ length: N }, (_, i) => `pass-chaos-${runId}-${i}`);
@@ -107,6 +114,7 @@ async function main({ onCleanup }: Script): Promise<number> {
     refs,
     flowId: 'sandbox-id-and-selfie',
     steps,
+    ...(journeyOptions ? { options: journeyOptions } : {}),
     concurrency: opts.concurrency,
     deadline: () => lastDisturbance + opts.waitMs,
     onSettled: () => void settled++,
@@ -147,6 +155,7 @@ async function main({ onCleanup }: Script): Promise<number> {
       pass: ok,
       temporal: temporal.kind,
       lostFault: lost,
+      webhooks: flags.webhooks,
       ...opts,
       eventsPlanned: events.length,
       events: log,
@@ -156,6 +165,17 @@ async function main({ onCleanup }: Script): Promise<number> {
     }),
   );
   return ok ? 0 : 1;
+}
+
+async function useWebhooks(sandbox: RunningSandbox, client: Client, onCleanup: Script['onCleanup']) {
+  const auth = `bearer:${randomBytes(24).toString('hex')}`;
+  const receiver = await startWebhookReceiver({ auth, client, port: 0, log: () => undefined });
+  onCleanup(() => receiver.close());
+  // Retries scaled down from IDWise's 5/10/15 minutes, so a delivery refused during the server restart lands in time.
+  sandbox.admin.setWebhooks({ url: `${receiver.url}${WEBHOOK_PATH}`, auth, retryScheduleMs: [2_000, 5_000, 10_000] });
+  sandbox.admin.setWebhookFaults({ dropRate: 0.2, duplicateRate: 0.1, reorder: true });
+  say(`webhooks through ${receiver.url}: 20% dropped, 10% twice, reordered; lost-event check every 3 s`);
+  return { events: 'webhooks' as const, fallbackCheckInterval: '3s' };
 }
 
 runScript('chaos', main);

@@ -19,7 +19,8 @@ import { startWebhookReceiver, WEBHOOK_PATH } from '../webhooks/server.js';
 import { createJourneyWorker } from '../worker/worker.js';
 
 // Records the histories that test/replay.test.ts replays against the current workflow code. Run it when a
-// workflow change is meant to be incompatible (and guarded with patched()): `npx tsx scripts/record-histories.ts`.
+// workflow change is meant to be incompatible (and guarded with patched()): `npx tsx scripts/record-histories.ts`,
+// or with fixture names (`... lifecycle-webhooks lifecycle-batch`) to record only those.
 // Journeys run encrypted, as in production; the CLI saves them decoded through a codec server, so the
 // fixtures stay plain and replay without keys (the replay test runs them through the codec anyway).
 
@@ -88,14 +89,19 @@ async function save(name: string, workflowId: string, runId?: string): Promise<v
   console.log(`recorded ${name} (${(JSON.parse(json.toString()) as { events: unknown[] }).events.length} events)`);
 }
 
+const only = new Set(process.argv.slice(2));
+const wanted = (name: string) => only.size === 0 || only.has(name);
+
 async function journey(name: string, referenceNo: string, run: () => Promise<void>): Promise<void> {
+  if (!wanted(name)) return;
   await run();
   await journeys.awaitOutcome(referenceNo).catch(() => undefined);
   await save(name, journeyWorkflowId(referenceNo));
 }
 
 // Histories of the journey as it runs now (patch `journey-lifecycle`), under lifecycle-*. The journey-* and
-// batch-run-* files were recorded before that patch; they stay, so the frozen code keeps being replayed too.
+// batch-run-* files were recorded before that patch, and webhooks-timer-fallback before `step-fallback-retry-policy`;
+// they stay, so the code paths those journeys still take keep being replayed too.
 const until = async (ref: string, stage: string) => {
   for (let i = 0; i < 300; i++) {
     const p = await journeys.getProgress(ref).catch(() => null);
@@ -144,8 +150,34 @@ try {
     const p = await until('refer-lifecycle-7', 'awaiting-review');
     sandbox.admin.review(p.journeyId!, 'Rejected');
   });
+  // Every event lost: the lost-event checks find both steps, the final decision comes from its poll.
+  await journey('lifecycle-webhooks-lost-events', 'pass-lifecycle-8', async () => {
+    sandbox.admin.setWebhookFaults({ dropRate: 1 });
+    await start('pass-lifecycle-8', { options: { events: 'webhooks', fallbackCheckInterval: '3s' } });
+    await journeys.awaitOutcome('pass-lifecycle-8');
+    sandbox.admin.setWebhookFaults({ dropRate: 0 });
+  });
+  // Each step's event arrives while the lost-event check holds its 2 s after a look (3 s after the submission,
+  // IDWise done at 3.8 s): the attempt ends with the cancel requested, then the journey checks once.
+  await journey('lifecycle-webhooks-event-during-check', 'pass-lifecycle-9', async () => {
+    sandbox.admin.setSwitches({ processingDelayMs: 3_800 });
+    await start('pass-lifecycle-9', { options: { events: 'webhooks', fallbackCheckInterval: '5s' } });
+    await journeys.awaitOutcome('pass-lifecycle-9');
+    sandbox.admin.setSwitches({ processingDelayMs: 300 });
+  });
   await receiver.close();
 
+  if (wanted('lifecycle-batch')) await recordBatch();
+} finally {
+  worker.shutdown();
+  await running;
+  await connection.close();
+  await temporal.teardown();
+  await codec.close();
+  await sandbox.close();
+}
+
+async function recordBatch(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'record-batch-'));
   const manifest = join(dir, 'manifest.json');
   writeFileSync(
@@ -172,11 +204,4 @@ try {
   for (const [i, r] of runs.entries()) {
     await save(`lifecycle-batch-run-${i + 1}-of-${runs.length}`, workflowId, r.runId);
   }
-} finally {
-  worker.shutdown();
-  await running;
-  await connection.close();
-  await temporal.teardown();
-  await codec.close();
-  await sandbox.close();
 }

@@ -22,6 +22,7 @@ const replayOptions = () => ({
 describe('replaying recorded histories', () => {
   it('has fixtures for the journey and the batch', () => {
     // journey-* and batch-run-*: recorded before the journey-lifecycle patch (the frozen code replays them);
+    // webhooks-timer-fallback: before step-fallback-retry-policy (its lost-event check was a timer);
     // lifecycle-*: the journey as it runs now, including retakes, reviews, resumes and webhooks.
     expect(fixtures).toEqual(
       expect.arrayContaining([
@@ -32,10 +33,13 @@ describe('replaying recorded histories', () => {
         'lifecycle-review-approved.json',
         'lifecycle-resumed-rerun.json',
         'lifecycle-webhooks.json',
+        'lifecycle-webhooks-lost-events.json',
+        'lifecycle-webhooks-event-during-check.json',
+        'webhooks-timer-fallback.json',
         'lifecycle-batch-run-1-of-2.json',
       ]),
     );
-    expect(fixtures.length).toBeGreaterThanOrEqual(16);
+    expect(fixtures.length).toBeGreaterThanOrEqual(19);
   });
 
   it.each(fixtures)('%s replays without nondeterminism', async (file) => {

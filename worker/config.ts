@@ -27,6 +27,8 @@ export interface WorkerConfig {
   events: JourneyEventsConfig | null;
   /** Journeys kept in the sticky workflow cache; beyond it a waiting journey is evicted and replayed from history. */
   maxCachedWorkflows: number;
+  /** Activities this worker runs at once; most wait on IDWise or hold a lost-event check's 2 s, not on the CPU. */
+  maxConcurrentActivities: number;
 }
 
 /**
@@ -34,6 +36,12 @@ export interface WorkerConfig {
  * replay of its ~60 events is cheap. Measured in bench/README.md (in-flight mode).
  */
 export const DEFAULT_MAX_CACHED_WORKFLOWS = 1000;
+
+/**
+ * The SDK's default is 100. In webhooks mode each waiting journey's lost-event check holds its slot ~2 s per
+ * fallbackCheckInterval (the 2 s rule): 10,000 waiting at 30 s keep ~700 slots busy, doing nothing but wait.
+ */
+export const DEFAULT_MAX_CONCURRENT_ACTIVITIES = 1000;
 
 const blankAsUnset = (v: unknown) => (v === '' ? undefined : v);
 const WorkerEnvSchema = z.object({
@@ -59,6 +67,14 @@ const WorkerEnvSchema = z.object({
       .int('must be a whole number, e.g. 1000')
       .min(2, 'must be at least 2, e.g. 1000')
       .default(DEFAULT_MAX_CACHED_WORKFLOWS),
+  ),
+  IDWISE_MAX_CONCURRENT_ACTIVITIES: z.preprocess(
+    blankAsUnset,
+    z.coerce
+      .number({ error: 'must be a whole number, e.g. 1000' })
+      .int('must be a whole number, e.g. 1000')
+      .min(1, 'must be at least 1, e.g. 1000')
+      .default(DEFAULT_MAX_CONCURRENT_ACTIVITIES),
   ),
   IDWISE_MAX_CALLS_PER_SECOND: z.preprocess(
     blankAsUnset,
@@ -110,6 +126,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     healthBind: parsed.data.IDWISE_WORKER_HEALTH_BIND ?? null,
     events,
     maxCachedWorkflows: parsed.data.IDWISE_MAX_CACHED_WORKFLOWS,
+    maxConcurrentActivities: parsed.data.IDWISE_MAX_CONCURRENT_ACTIVITIES,
   });
 }
 

@@ -34,6 +34,8 @@ export interface JourneyWorkerOptions {
   events?: EventActivitiesConfig | null;
   /** IDWISE_MAX_CACHED_WORKFLOWS: the sticky cache's bound (the SDK's default grows with the heap limit). */
   maxCachedWorkflows?: number;
+  /** IDWISE_MAX_CONCURRENT_ACTIVITIES (the SDK's default is 100). */
+  maxConcurrentActivities?: number;
 }
 
 /** The composition root's last step: activities around the injected client, plus the workflows. */
@@ -61,6 +63,7 @@ export function createJourneyWorker(opts: JourneyWorkerOptions): Promise<Worker>
     activities,
     ...(opts.shutdownGraceTime ? { shutdownGraceTime: opts.shutdownGraceTime } : {}),
     ...(opts.maxCachedWorkflows ? { maxCachedWorkflows: opts.maxCachedWorkflows } : {}),
+    ...(opts.maxConcurrentActivities ? { maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivities } : {}),
     ...(opts.workflowBundlePath
       ? { workflowBundle: { codePath: opts.workflowBundlePath } }
       : { workflowsPath, bundlerOptions: { webpackConfigHook, preloadModules } }),
@@ -88,6 +91,7 @@ export function workerOptionsFromConfig(config: WorkerConfig, connection: Native
     maxIdwiseCallsPerSecond: config.maxIdwiseCallsPerSecond,
     events: config.events,
     maxCachedWorkflows: config.maxCachedWorkflows,
+    maxConcurrentActivities: config.maxConcurrentActivities,
     // Long enough for an upload in flight to land; a deploy then never cuts one off halfway.
     shutdownGraceTime: '20s',
     ...(process.env.IDWISE_WORKFLOW_BUNDLE ? { workflowBundlePath: process.env.IDWISE_WORKFLOW_BUNDLE } : {}),

@@ -743,6 +743,12 @@ export function badInputRows(): BadInputRow[] {
     },
     {
       where: 'worker env',
+      input: 'IDWISE_MAX_CONCURRENT_ACTIVITIES=lots',
+      expected: /IDWISE_MAX_CONCURRENT_ACTIVITIES: must be a whole number, e\.g\. 1000/,
+      run: async (fx) => fx.workerConfig({ IDWISE_MAX_CONCURRENT_ACTIVITIES: 'lots' }),
+    },
+    {
+      where: 'worker env',
       input: 'IDWISE_MAX_CALLS_PER_SECOND=-1',
       expected: /IDWISE_MAX_CALLS_PER_SECOND: must be a number above 0, e\.g\. 10/,
       run: async (fx) => fx.workerConfig({ IDWISE_MAX_CALLS_PER_SECOND: '-1' }),

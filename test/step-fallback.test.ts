@@ -1,0 +1,109 @@
+import { join } from 'node:path';
+import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createStepFallbackActivities } from '../activities/step-fallback.js';
+import { createIdwiseClient, loadIdwiseConfig } from '../idwise/index.js';
+import { startSandbox, type RunningSandbox } from '../sandbox/index.js';
+import { ErrorType } from '../shared/errors.js';
+import { repoRoot } from './helpers/journey-env.js';
+
+// The webhooks mode's lost-event check (activities/step-fallback.ts) against the sandbox over HTTP. Its promise to
+// the workflow: once an attempt has stopped running, that attempt's summary call is at least 2 s old.
+
+const quiet = () => undefined;
+const logger = { log: quiet, trace: quiet, debug: quiet, info: quiet, warn: quiet, error: quiet };
+const img = (name: string) => join(repoRoot, 'samples/images', name);
+
+describe('the lost-event check (fallbackStepCheck)', () => {
+  let sandbox: RunningSandbox;
+  let fallbackStepCheck: ReturnType<typeof createStepFallbackActivities>['fallbackStepCheck'];
+  let submit: (processingDelayMs: number) => Promise<string>;
+
+  beforeAll(async () => {
+    sandbox = await startSandbox({ port: 0 });
+    const config = loadIdwiseConfig({
+      IDWISE_BASE_URL: sandbox.baseUrl,
+      IDWISE_API_KEY: sandbox.credentials.key,
+      IDWISE_API_SECRET: sandbox.credentials.secret,
+      IDWISE_IMAGE_ROOTS: join(repoRoot, 'samples'),
+    });
+    const idwise = createIdwiseClient(config);
+    fallbackStepCheck = createStepFallbackActivities({ idwise }).fallbackStepCheck;
+    let n = 0;
+    submit = async (processingDelayMs) => {
+      sandbox.admin.setSwitches({ processingDelayMs });
+      const { journey_id } = await idwise.startJourney({
+        flowId: 'sandbox-id-and-selfie',
+        referenceNo: `pass-fallback-${process.pid}-${n++}`,
+      });
+      await idwise.processStep({ journeyId: journey_id, stepId: '0', image: img('id-front.jpg') });
+      return journey_id;
+    };
+  });
+  afterAll(() => sandbox.close());
+
+  const run = (attempt: number, journeyId: string, startToCloseTimeoutMs = 60_000) =>
+    new MockActivityEnvironment({ attempt, startToCloseTimeoutMs }, { logger }).run(fallbackStepCheck, {
+      journeyId,
+      stepId: '0',
+    }) as ReturnType<typeof fallbackStepCheck>;
+  const calls = (journeyId: string) => sandbox.admin.journeyCounters(journeyId)?.summaryCalls ?? 0;
+  const rejection = async (work: Promise<unknown>) => {
+    const err = await work.then(
+      () => null,
+      (e: unknown) => e,
+    );
+    if (!(err instanceof ApplicationFailure)) throw new Error(`expected an ApplicationFailure, got ${String(err)}`);
+    return err;
+  };
+
+  it('makes no call on its first attempt: that attempt only starts the retry clock', async () => {
+    const journeyId = await submit(60_000);
+    const err = await rejection(run(1, journeyId));
+    expect(err.type).toBe(ErrorType.StepNotProcessed);
+    expect(err.category).toBe(ApplicationFailureCategory.BENIGN);
+    expect(calls(journeyId)).toBe(0);
+  });
+
+  it('after a look that finds the step in progress, stays open 2 s before it fails', async () => {
+    const journeyId = await submit(60_000);
+    const t0 = Date.now();
+    const err = await rejection(run(2, journeyId));
+    expect(err.type).toBe(ErrorType.StepNotProcessed);
+    expect(err.nonRetryable).toBe(false);
+    expect(calls(journeyId)).toBe(1);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(2_000);
+  });
+
+  it('answers at once when the look finds the step processed', async () => {
+    const journeyId = await submit(0);
+    const t0 = Date.now();
+    const found = await run(3, journeyId);
+    expect(found.check.status).not.toBe('In Progress');
+    expect(found.check.passed).toEqual(expect.any(Boolean));
+    expect(found.summaryCalls).toBe(2);
+    expect(calls(journeyId)).toBe(1);
+    expect(Date.now() - t0).toBeLessThan(2_000);
+  });
+
+  it('also holds 2 s after a call IDWise failed (it may have counted it)', async () => {
+    const journeyId = await submit(60_000);
+    sandbox.admin.failNext({ count: 1, kind: '5xx', routes: ['summary'] });
+    const t0 = Date.now();
+    const err = await rejection(run(2, journeyId));
+    expect(err.type).toBe(ErrorType.IdwiseServer);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(2_000);
+  });
+
+  it("aborts a call still in flight 2 s before the attempt's timeout, so a lost attempt ends 2 s after its call", async () => {
+    const journeyId = await submit(60_000);
+    // The answer trickles out over 10 s; this attempt's startToCloseTimeout is 4 s, so the call must end by 1 s.
+    sandbox.admin.failNext({ count: 1, kind: 'slow', routes: ['summary'], slowBodyMs: 10_000 });
+    const t0 = Date.now();
+    await expect(run(2, journeyId, 4_000)).rejects.toThrow();
+    const took = Date.now() - t0;
+    // Aborted at ~1 s, then the 2 s hold: well inside the 4 s, where the slow answer alone would take 10 s.
+    expect(took).toBeGreaterThanOrEqual(3_000);
+    expect(took).toBeLessThan(4_000);
+  });
+});
