@@ -2,12 +2,14 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { getHeapStatistics } from 'node:v8';
 import { SearchAttributeType } from '@temporalio/common';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { COMPOSE_IMAGES, DYNAMIC_CONFIG_FILE, TEMPORAL_SERVER_VERSION } from '../cluster/release.js';
 import { PORT_NAMES, serverConfig, type ServerPorts } from '../cluster/server-config.js';
 import { SEARCH_ATTRIBUTES } from '../shared/search-attributes.js';
+import { heapWarning, WORKER_NODE_FLAGS } from '../worker/node-flags.js';
 
 // The production deployment (docker-compose.temporal.yml, deploy/, .env.example) is checked against the code
 // it deploys, without Docker: when someone adds a search attribute or an environment variable and forgets
@@ -385,6 +387,21 @@ describe(`${COMPOSE_FILE}`, () => {
 });
 
 describe('worker image and .env.example', () => {
+  it('runs the worker with the V8 flags every worker process of the repo uses (worker/node-flags.ts)', () => {
+    const script = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts.worker!;
+    expect(script).toBe(`node ${WORKER_NODE_FLAGS.join(' ')} --import tsx worker/main.ts`);
+    expect(dockerfile).toMatch(/CMD \["npm", "run", "worker"\]/);
+  });
+
+  it('warns at start, naming the fix, when the workflow cache will not fit the V8 heap', () => {
+    const limitMb = Math.floor(getHeapStatistics().heap_size_limit / 2 ** 20);
+    expect(heapWarning(2)).toBeNull();
+    const warning = JSON.parse(heapWarning(limitMb * 4)!) as { fix: string; neededMb: number };
+    expect(warning.neededMb).toBeGreaterThan(limitMb);
+    expect(warning.fix).toContain('IDWISE_MAX_CACHED_WORKFLOWS');
+    expect(warning.fix).toContain(`--max-old-space-size=${warning.neededMb}`);
+  });
+
   it('finds the variables the worker reads (sanity check of the source scan)', () => {
     expect(workerSources).toContain('worker/config.ts');
     expect(workerVariables).toContain('TEMPORAL_TASK_QUEUE');
@@ -481,7 +498,7 @@ describe('worker image and .env.example', () => {
       scripts: Record<string, string>;
       dependencies: Record<string, string>;
     };
-    expect(pkg.scripts.worker).toMatch(/^tsx /);
+    expect(pkg.scripts.worker).toMatch(/--import tsx /);
     expect(pkg.dependencies).toHaveProperty(['tsx']);
     expect(pkg.dependencies).toHaveProperty(['@temporalio/worker']);
     expect(dockerfile).toMatch(/^ENV IDWISE_WORKFLOW_BUNDLE=(\S+)$/m);

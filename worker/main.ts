@@ -4,6 +4,7 @@ import { describeConfig } from '../idwise/index.js';
 import { loadWorkerConfig } from './config.js';
 import { connectWithBackoff } from './connect.js';
 import { startHealthServer, temporalReachable } from './health.js';
+import { heapWarning } from './node-flags.js';
 import { installRuntime } from './runtime.js';
 import { createJourneyWorker, workerOptionsFromConfig } from './worker.js';
 
@@ -13,6 +14,8 @@ import { createJourneyWorker, workerOptionsFromConfig } from './worker.js';
 async function run(): Promise<void> {
   const config = loadWorkerConfig();
   installRuntime({ metricsBind: config.metricsBind });
+  const tooSmall = heapWarning(config.maxCachedWorkflows);
+  if (tooSmall) console.log(tooSmall);
   let worker: Worker | null = null;
   let connection: NativeConnection | null = null;
   const health = config.healthBind

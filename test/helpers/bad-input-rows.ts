@@ -738,7 +738,7 @@ export function badInputRows(): BadInputRow[] {
     {
       where: 'worker env',
       input: 'IDWISE_MAX_CACHED_WORKFLOWS=1',
-      expected: /IDWISE_MAX_CACHED_WORKFLOWS: must be at least 2, e\.g\. 1000/,
+      expected: /IDWISE_MAX_CACHED_WORKFLOWS: must be at least 2, e\.g\. 200/,
       run: async (fx) => fx.workerConfig({ IDWISE_MAX_CACHED_WORKFLOWS: '1' }),
     },
     {
