@@ -4,7 +4,7 @@ import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/comm
 import type { IdwiseApi } from '../idwise/index.js';
 import { ErrorType } from '../shared/errors.js';
 import { MIN_SUMMARY_INTERVAL_MS } from '../shared/journey.js';
-import { findStep, summaryReader, SummaryTurnMissed } from './journey-activities.js';
+import { findStep, notBefore, summaryReader, SummaryTurnMissed } from './journey-activities.js';
 import { isProcessed, toStepCheck } from './mapping.js';
 
 /** Room for the moment between the server starting an attempt and this code running it. */
@@ -33,10 +33,13 @@ export function createStepFallbackActivities(deps: { idwise: IdwiseApi }) {
      * after its call ended, and a call still in flight is aborted 2 s before the attempt's startToCloseTimeout, so an
      * attempt lost with its worker also times out 2 s after its call at the earliest.
      */
-    async fallbackStepCheck(req: { journeyId: string; stepId: string }) {
+    async fallbackStepCheck(req: { journeyId: string; stepId: string; notBefore: number }) {
       const { attempt, startToCloseTimeoutMs } = activityInfo();
       if (attempt === 1) throw notYet(req.stepId, 'first look one fallbackCheckInterval after the submission');
       const endBy = Date.now() + startToCloseTimeoutMs - MIN_SUMMARY_INTERVAL_MS - START_MARGIN_MS;
+      // The journey's previous summary call may have come from another worker (or one since killed), whose pacer
+      // this one does not share; with a short fallbackCheckInterval the first look could otherwise follow it closely.
+      await notBefore(req.notBefore);
       let summary;
       try {
         summary = await getSummary(req.journeyId, 'step-fallback', endBy);

@@ -42,10 +42,11 @@ describe('the lost-event check (fallbackStepCheck)', () => {
   });
   afterAll(() => sandbox.close());
 
-  const run = (attempt: number, journeyId: string, startToCloseTimeoutMs = 60_000) =>
+  const run = (attempt: number, journeyId: string, startToCloseTimeoutMs = 60_000, notBefore = 0) =>
     new MockActivityEnvironment({ attempt, startToCloseTimeoutMs }, { logger }).run(fallbackStepCheck, {
       journeyId,
       stepId: '0',
+      notBefore,
     }) as ReturnType<typeof fallbackStepCheck>;
   const calls = (journeyId: string) => sandbox.admin.journeyCounters(journeyId)?.summaryCalls ?? 0;
   const rejection = async (work: Promise<unknown>) => {
@@ -84,6 +85,14 @@ describe('the lost-event check (fallbackStepCheck)', () => {
     expect(found.summaryCalls).toBe(2);
     expect(calls(journeyId)).toBe(1);
     expect(Date.now() - t0).toBeLessThan(2_000);
+  });
+
+  it("waits for the journey's notBefore: its previous summary call may have come from another worker", async () => {
+    const journeyId = await submit(0);
+    const t0 = Date.now();
+    await run(2, journeyId, 60_000, t0 + 1_500);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(1_500);
+    expect(calls(journeyId)).toBe(1);
   });
 
   it('also holds 2 s after a call IDWise failed (it may have counted it)', async () => {

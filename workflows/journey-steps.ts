@@ -164,7 +164,7 @@ async function awaitProcessed(ctx: JourneyContext, step: FlowStep, since: number
   const fallback = async (remainingMs: number) => {
     const r = await acts.fallbackStepCheck.executeWithOptions(
       { ...opts.fallback(remainingMs), summary: `${summary} (lost-event check)` },
-      [{ journeyId: ctx.journey.journeyId!, stepId: step.stepId }],
+      [{ journeyId: ctx.journey.journeyId!, stepId: step.stepId, notBefore: nextSummaryAt(ctx) }],
     );
     return { ...r, summaryCalls: calls + r.summaryCalls };
   };
