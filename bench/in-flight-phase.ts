@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
 import type { JourneyClient } from '../client/journey-client.js';
 import type { StepMapping } from '../shared/journey.js';
+import type { Counters } from '../sandbox/counters.js';
 import type { RunningSandbox } from '../sandbox/index.js';
 import { detectionBreakdown, detectionLatencies } from './in-flight-breakdown.js';
 import { round, runPool } from './stats.js';
@@ -19,6 +20,8 @@ export interface PhaseSetup {
   n: number;
   startConcurrency: number;
   releasePerS: number;
+  /** Journeys released and measured (the first submitted); the rest stay held until the run is torn down. */
+  releaseCount: number;
   windowS: number;
   holdMs: number;
   /** The webhooks journeys' fallbackCheckInterval (the issue's: 30s). */
@@ -38,6 +41,7 @@ export interface PhaseSetup {
 
 const SETTLE_MS = 5_000; // after the last submission: its workflow task and first wait are not "waiting" yet
 const RELEASED_DELAY_MS = 500; // the next steps' processing once the window is over
+const NEVER_MS = 30 * 24 * 3600_000; // a held step beyond --release-count: processing never ends during the run
 // IDWise's processing time varies; without jitter every poll would meet its step at the same phase of the 2 s
 // interval (a fixed hold is a fixed number of intervals), and polling's detection would measure that alignment.
 const JITTER_MS = 2_000;
@@ -51,6 +55,13 @@ function firstStepSubmitted(s: RunningSandbox, ref: string): boolean {
   const journey = s.admin.findJourneys(ref)[0];
   const counters = journey && s.admin.journeyCounters(journey.journeyId);
   return (counters?.processSubmissions['0'] ?? 0) > 0;
+}
+
+/** Whether the ref's first step is due to finish processing during the run (not held beyond --release-count). */
+function heldStepEnds(s: RunningSandbox, timings: Counters['timings'], ref: string): boolean {
+  const journey = s.admin.findJourneys(ref)[0];
+  const readyAt = journey && timings[journey.journeyId]?.steps['0']?.readyAt;
+  return typeof readyAt === 'number' && readyAt < Date.now() + NEVER_MS / 2;
 }
 
 async function until(what: string, done: () => boolean, timeoutMs: number, say: (l: string) => void) {
@@ -77,7 +88,8 @@ export async function runInFlightPhase(p: PhaseSetup) {
   const releaseStart = Date.now() + p.holdMs;
   let released = false;
   const setDelay = () => {
-    const held = Math.max(0, releaseStart + (submitted() * 1000) / p.releasePerS - Date.now());
+    const k = submitted();
+    const held = k >= p.releaseCount ? NEVER_MS : Math.max(0, releaseStart + (k * 1000) / p.releasePerS - Date.now());
     const base = released ? RELEASED_DELAY_MS : held;
     sandbox.admin.setSwitches({ processingDelayMs: base + Math.floor(Math.random() * JITTER_MS) });
   };
@@ -145,12 +157,18 @@ export async function runInFlightPhase(p: PhaseSetup) {
     // Printed now: a run stopped during the release (10,000s take long) still has its waiting figures.
     say(`  ${p.mode}: window ${JSON.stringify(window)}`);
 
-    say(`  ${p.mode}: released; waiting for the ${n} outcomes...`);
     released = true;
+    // With --release-count, the journeys measured are those whose held step ends (the first submitted).
+    const heldTimings = p.releaseCount >= n ? null : sandbox.admin.counters().timings;
+    const measured = Array.from({ length: n }, (_, i) => i).filter(
+      (i) => !heldTimings || heldStepEnds(sandbox, heldTimings, `${p.refPrefix}-${i}`),
+    );
+    say(`  ${p.mode}: released; waiting for ${measured.length} of the ${n} outcomes...`);
     let failures = 0;
     const failureSamples: string[] = [];
     const outcomeIds: (string | null)[] = Array.from({ length: n }, () => null);
-    await runPool(n, 100, async (i) => {
+    await runPool(measured.length, 100, async (j) => {
+      const i = measured[j]!;
       try {
         const o = await p.journeys.awaitOutcome(`${p.refPrefix}-${i}`);
         outcomeIds[i] = o.journeyId;
@@ -166,6 +184,7 @@ export async function runInFlightPhase(p: PhaseSetup) {
     return {
       mode: p.mode,
       journeys: n,
+      released: measured.length,
       startsS: round(startsS, 1),
       startsPerS: round(n / startsS, 1),
       allSubmittedS: round(submittedS, 1),

@@ -66,6 +66,7 @@ export function formatInFlight(r: Report): string {
     `| | ${cols.join(' | ')} |`,
     `|---|${cols.map(() => '---:').join('|')}|`,
     row('journeys in flight', (p) => p.journeys),
+    row('released and measured (--release-count)', (p) => p.released),
     row('starts: seconds (per s)', (p) => `${p.startsS} (${p.startsPerS})`),
     row('all first steps submitted after (s)', (p) => p.allSubmittedS),
     row('window while all wait (s)', (p) => p.window.seconds),

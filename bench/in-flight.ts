@@ -25,6 +25,8 @@ export interface InFlightSettings {
   startConcurrency: number;
   /** Held steps whose processing ends per second, in submission order. */
   releasePerS: number;
+  /** --release-count: how many held steps end (the first submitted); null: all. */
+  releaseCount: number | null;
   windowS: number;
   holdS: number;
   fallbackCheckInterval: string;
@@ -49,7 +51,7 @@ export async function runInFlight(
   Runtime.install({ logger: quietLogger });
   say(
     `in-flight bench ${runId}: ${s.journeys} journeys per mode (${s.modes.join(', ')}), window ${s.windowS} s, ` +
-      `hold ${s.holdS} s, webhooks fallback ${s.fallbackCheckInterval}, ${s.startConcurrency} starts at a time, release ${s.releasePerS}/s, cache ${s.maxCachedWorkflows ?? 'worker default'}`,
+      `hold ${s.holdS} s, webhooks fallback ${s.fallbackCheckInterval}, ${s.startConcurrency} starts at a time, release ${s.releaseCount ?? 'all'} at ${s.releasePerS}/s, cache ${s.maxCachedWorkflows ?? 'worker default'}`,
   );
 
   const sandbox = await startSandbox({ port: 0 });
@@ -101,6 +103,7 @@ export async function runInFlight(
       n: s.journeys,
       startConcurrency: s.startConcurrency,
       releasePerS: s.releasePerS,
+      releaseCount: s.releaseCount ?? s.journeys,
       windowS: s.windowS,
       holdMs: s.holdS * 1000,
       fallbackCheckInterval: s.fallbackCheckInterval,
@@ -137,6 +140,8 @@ function commandLine(s: InFlightSettings): string {
   return (
     `npm run bench -- --in-flight ${s.journeys} --window-s ${s.windowS} --hold-s ${s.holdS} ` +
     `--start-concurrency ${s.startConcurrency} --release-per-s ${s.releasePerS} --modes ${s.modes.join(',')}` +
+    (s.releaseCount ? ` --release-count ${s.releaseCount}` : '') +
+    (s.fallbackCheckInterval !== '30s' ? ` --fallback-check-interval ${s.fallbackCheckInterval}` : '') +
     (s.maxCachedWorkflows ? ` --max-cached-workflows ${s.maxCachedWorkflows}` : '')
   );
 }

@@ -85,6 +85,8 @@ const { values: flags } = parseArgs({
     'start-concurrency': { type: 'string', default: '50' },
     // Held steps finish processing at this pace (in submission order), as applicants' steps end over time.
     'release-per-s': { type: 'string', default: '5' },
+    // Only the first K held steps end and are measured (10,000 releases are a long backlog on a small machine).
+    'release-count': { type: 'string' },
     modes: { type: 'string', default: 'webhooks,polling' },
     'max-cached-workflows': { type: 'string' },
     'fallback-check-interval': { type: 'string', default: '30s' },
@@ -614,6 +616,7 @@ async function inFlightMain(): Promise<number> {
       journeys: n,
       startConcurrency: positiveInt('start-concurrency', flags['start-concurrency']),
       releasePerS: positiveInt('release-per-s', flags['release-per-s']),
+      releaseCount: flags['release-count'] === undefined ? null : positiveInt('release-count', flags['release-count']),
       windowS,
       holdS,
       fallbackCheckInterval: flags['fallback-check-interval'],
