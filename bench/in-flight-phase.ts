@@ -46,8 +46,14 @@ const NEVER_MS = 30 * 24 * 3600_000; // a held step beyond --release-count: proc
 // interval (a fixed hold is a fixed number of intervals), and polling's detection would measure that alignment.
 const JITTER_MS = 2_000;
 
-const options = (mode: EventsMode, fallbackCheckInterval: string) =>
-  mode === 'webhooks' ? { events: mode, fallbackCheckInterval } : { events: mode };
+// The step deadline outlasts the hold and the whole release (the default 10 minutes does not at 10,000 in flight:
+// the first journeys submitted are held while the others start, and released last but for the pace).
+const options = (p: PhaseSetup) => {
+  const stepDeadline = `${Math.ceil(p.holdMs / 1000 + p.releaseCount / p.releasePerS) + 600}s`;
+  return p.mode === 'webhooks'
+    ? { events: p.mode, fallbackCheckInterval: p.fallbackCheckInterval, stepDeadline }
+    : { events: p.mode, stepDeadline };
+};
 
 const totals = (s: RunningSandbox) => s.admin.totals();
 
@@ -113,7 +119,7 @@ export async function runInFlightPhase(p: PhaseSetup) {
         referenceNo: ref,
         flowId: p.flowId,
         steps: p.steps,
-        options: options(p.mode, p.fallbackCheckInterval),
+        options: options(p),
       });
       started++;
       // A lane is free again once its journey waits: what is bounded is journeys being set up (starting IDWise,
