@@ -102,31 +102,33 @@ describe('webhook-driven journeys', () => {
 
   type HistoryEvent = proto.temporal.api.history.v1.IHistoryEvent;
   const { RetryState } = proto.temporal.api.enums.v1;
-  const historyOf = async (ref: string) =>
-    (await env.client.workflow.getHandle(journeyWorkflowId(ref)).fetchHistory()).events ?? [];
-  const fallbackScheduled = (events: HistoryEvent[]) =>
-    events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'fallbackStepCheck');
-
-  it('runs no workflow task while a step waits: the lost-event check is the activity retry policy', async () => {
-    env.sandbox.admin.setWebhookFaults({ dropRate: 1 });
-    env.sandbox.admin.setSwitches({ processingDelayMs: 6_000 });
+  /** One journey under these sandbox switches (reset after): it completes with no poll-rule violation; its history. */
+  const journeyUnder = async (switches: Record<string, unknown>, fallbackCheckInterval: string) => {
+    env.sandbox.admin.setSwitches(switches);
     const ref = env.ref('pass-');
     try {
       await env.journeys.startJourney({
         referenceNo: ref,
         flowId: FLOW_ID_SELFIE,
         steps: idAndSelfie,
-        options: { ...webhooks, fallbackCheckInterval: '3s' },
+        options: { ...webhooks, fallbackCheckInterval },
       });
       const outcome = await env.journeys.awaitOutcome(ref);
       expect(outcome.decision.final).toBe('Complete');
       expect(env.sandbox.admin.journeyCounters(outcome.journeyId)!.pollRuleViolations).toBe(0);
     } finally {
-      env.sandbox.admin.setSwitches({ processingDelayMs: 500 });
+      env.sandbox.admin.setSwitches({ pollRule: 'count', processingDelayMs: 500 });
     }
-    const events = await historyOf(ref);
+    return (await env.client.workflow.getHandle(journeyWorkflowId(ref)).fetchHistory()).events ?? [];
+  };
+
+  it('runs no workflow task while a step waits: the lost-event check is the activity retry policy', async () => {
+    env.sandbox.admin.setWebhookFaults({ dropRate: 1 });
+    const events = await journeyUnder({ processingDelayMs: 6_000 }, '3s');
     expect(events.filter((e) => e.timerStartedEventAttributes)).toEqual([]);
-    const scheduled = fallbackScheduled(events);
+    const scheduled = events.filter(
+      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'fallbackStepCheck',
+    );
     expect(scheduled).toHaveLength(2);
     for (const s of scheduled) {
       // The next event is the attempt that found the step processed (its started event is written with the result):
@@ -140,22 +142,7 @@ describe('webhook-driven journeys', () => {
     // The check looks 3 s after the submission (fallbackCheckInterval 5 s less its 2 s hold) and finds the step
     // in progress; IDWise finishes it 0.8 s later and the event arrives at once, during the check's hold. The
     // sandbox refuses a summary call sooner than 2 s after the previous one (429), so a too-early check would show.
-    env.sandbox.admin.setSwitches({ pollRule: '429', processingDelayMs: 3_800 });
-    const ref = env.ref('pass-');
-    try {
-      await env.journeys.startJourney({
-        referenceNo: ref,
-        flowId: FLOW_ID_SELFIE,
-        steps: idAndSelfie,
-        options: { ...webhooks, fallbackCheckInterval: '5s' },
-      });
-      const outcome = await env.journeys.awaitOutcome(ref);
-      expect(outcome.decision.final).toBe('Complete');
-      expect(env.sandbox.admin.journeyCounters(outcome.journeyId)!.pollRuleViolations).toBe(0);
-    } finally {
-      env.sandbox.admin.setSwitches({ pollRule: 'count', processingDelayMs: 500 });
-    }
-    const events = await historyOf(ref);
+    const events = await journeyUnder({ pollRule: '429', processingDelayMs: 3_800 }, '5s');
     const stoppedByEvent = events.filter(
       (e) => e.activityTaskFailedEventAttributes?.retryState === RetryState.RETRY_STATE_CANCEL_REQUESTED,
     );
