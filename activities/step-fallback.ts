@@ -30,12 +30,12 @@ export function createStepFallbackActivities(deps: { idwise: IdwiseApi }) {
      *
      * The event cancels this activity and the journey then checks at once, so once an attempt has stopped running its
      * summary call is at least 2 s old (IDWise's rule): an attempt that did not find the step processed stays open 2 s
-     * after its call ended, and a call still in flight is aborted 2 s before the attempt's startToCloseTimeout, so an
-     * attempt lost with its worker also times out 2 s after its call at the earliest.
+     * after its call ended, and a call still in flight is aborted 3 s (2 s and a margin) before the attempt's
+     * startToCloseTimeout, so an attempt lost with its worker also times out 2 s after its call at the earliest.
      */
     async fallbackStepCheck(req: { journeyId: string; stepId: string; notBefore: number }) {
       const { attempt, startToCloseTimeoutMs } = activityInfo();
-      if (attempt === 1) throw notYet(req.stepId, 'first look one fallbackCheckInterval after the submission');
+      if (attempt === 1) throw notYet(req.stepId, 'first look at the next attempt');
       const endBy = Date.now() + startToCloseTimeoutMs - MIN_SUMMARY_INTERVAL_MS - START_MARGIN_MS;
       // The journey's previous summary call may have come from another worker (or one since killed), whose pacer
       // this one does not share; with a short fallbackCheckInterval the first look could otherwise follow it closely.
