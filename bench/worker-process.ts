@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
-import { WORKER_NODE_FLAGS } from '../worker/node-flags.js';
+import { workerProcessArgs } from '../worker/node-flags.js';
 
 // The journey worker as its own process (`node --import tsx worker/main.ts`, as `npm run worker` runs it), so
 // its memory is measured alone: VmRSS from /proc/<pid>/status every `sampleMs`, and VmHWM (the kernel's own
@@ -99,7 +99,7 @@ export async function startBenchWorker(opts: {
 }): Promise<BenchWorker> {
   // BENCH_WORKER_NODE_ARGS adds node flags for profiling, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
   const extra = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
-  const child = spawn(process.execPath, [...WORKER_NODE_FLAGS, ...extra, '--import', 'tsx', 'worker/main.ts'], {
+  const child = spawn(process.execPath, workerProcessArgs(extra), {
     cwd: opts.cwd,
     env: opts.env,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { repoRoot } from '../cluster/release.js';
 import { inheritedEnv } from './worker-env.js';
 import { isAlive } from '../dev/process-alive.js';
-import { WORKER_NODE_FLAGS } from '../worker/node-flags.js';
+import { workerProcessArgs } from '../worker/node-flags.js';
 
 // Journey workers as real processes (`node --import tsx worker/main.ts`, as `npm run worker` runs it), so a
 // kill is a real SIGKILL of the process that holds tasks, not a graceful in-process shutdown.
@@ -18,7 +18,7 @@ export interface WorkerProcess {
 
 /** Resolves once the worker reports that it polls; rejects when it exits first or takes over a minute. */
 export function spawnWorker(env: Record<string, string>): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, [...WORKER_NODE_FLAGS, '--import', 'tsx', 'worker/main.ts'], {
+  const child = spawn(process.execPath, workerProcessArgs(), {
     cwd: repoRoot,
     env: { ...inheritedEnv(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

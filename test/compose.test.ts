@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { COMPOSE_IMAGES, DYNAMIC_CONFIG_FILE, TEMPORAL_SERVER_VERSION } from '../cluster/release.js';
 import { PORT_NAMES, serverConfig, type ServerPorts } from '../cluster/server-config.js';
 import { SEARCH_ATTRIBUTES } from '../shared/search-attributes.js';
-import { heapWarning, WORKER_NODE_FLAGS } from '../worker/node-flags.js';
+import { heapWarning, workerProcessArgs } from '../worker/node-flags.js';
 
 // The production deployment (docker-compose.temporal.yml, deploy/, .env.example) is checked against the code
 // it deploys, without Docker: when someone adds a search attribute or an environment variable and forgets
@@ -389,7 +389,7 @@ describe(`${COMPOSE_FILE}`, () => {
 describe('worker image and .env.example', () => {
   it('runs the worker with the V8 flags every worker process of the repo uses (worker/node-flags.ts)', () => {
     const script = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts.worker!;
-    expect(script).toBe(`node ${WORKER_NODE_FLAGS.join(' ')} --import tsx worker/main.ts`);
+    expect(script).toBe(`node ${workerProcessArgs().join(' ')}`);
     expect(dockerfile).toMatch(/CMD \["npm", "run", "worker"\]/);
   });
 

@@ -17,7 +17,7 @@ import {
   testDataConverter,
 } from './helpers/journey-env.js';
 import { isAlive, killGroup, startDevServerProcess } from './helpers/temporal-process.js';
-import { WORKER_NODE_FLAGS } from '../worker/node-flags.js';
+import { workerProcessArgs } from '../worker/node-flags.js';
 
 // Issue 8: a worker outlives Temporal outages. One real worker process (`node --import tsx worker/main.ts`) meets
 // a file-backed dev server that is not there yet, then one that is SIGKILLed mid-journey and comes back a minute
@@ -43,7 +43,7 @@ describe('worker through Temporal outages', () => {
     readyz = `http://127.0.0.1:${healthPort}/readyz`;
     sandbox = await startSandbox({ port: 0 });
     sandbox.admin.setSwitches({ processingDelayMs: 200 });
-    worker = spawn(process.execPath, [...WORKER_NODE_FLAGS, '--import', 'tsx', 'worker/main.ts'], {
+    worker = spawn(process.execPath, workerProcessArgs(), {
       cwd: repoRoot,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -34,7 +34,7 @@ export interface WorkerConfig {
 /**
  * Bounds memory however many journeys wait: a waiting journey runs no workflow task (its checks are activity retries)
  * until its event or a check's answer wakes it, and a replay of its ~60 events is cheap. 1000 waiting journeys with
- * 200 cached: ~370 MB; detection p50 183 ms instead of 129 ms all cached (bench/README.md, in-flight mode).
+ * 200 cached: 316 MB; detection p50 174 ms instead of 129 ms all cached (bench/README.md, in-flight mode).
  */
 export const DEFAULT_MAX_CACHED_WORKFLOWS = 200;
 

@@ -4,10 +4,20 @@ import { getHeapStatistics } from 'node:v8';
  * V8 flags every worker process runs with: `npm run worker` (and so the image), chaos, the bench and the tests'
  * worker processes. Measured with 1000 journeys waiting (bench/README.md): a smaller young generation (16 MB
  * semi-spaces by default, per thread) and an old-space limit that makes V8 collect the start burst's garbage instead
- * of growing the heap took worker RSS from 543 to 338 MB max, at the same CPU. The limit is per V8 isolate: the
+ * of growing the heap took worker RSS from 543 to 338 MB max; the CPU while waiting stayed within its run-to-run spread
+(0.10–0.13 core, with 16 MB semi-spaces too). The limit is per V8 isolate: the
  * workflow thread's heap holds the workflow cache (~150 KB per cached journey), see heapWarning.
  */
 export const WORKER_NODE_FLAGS = ['--max-semi-space-size=4', '--max-old-space-size=256'] as const;
+
+/** `node` arguments that start a worker process from the repository, as `npm run worker` does. */
+export const workerProcessArgs = (extraNodeFlags: readonly string[] = []) => [
+  ...WORKER_NODE_FLAGS,
+  ...extraNodeFlags,
+  '--import',
+  'tsx',
+  'worker/main.ts',
+];
 
 /** Rough V8 heap a cache of `cached` journeys needs in the workflow thread: the SDK and bundle, plus ~250 KB each. */
 export const heapNeededMb = (cached: number) => 80 + Math.ceil(cached / 4);

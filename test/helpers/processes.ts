@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { repoRoot, testCodecEnv } from './journey-env.js';
-import { WORKER_NODE_FLAGS } from '../../worker/node-flags.js';
+import { workerProcessArgs } from '../../worker/node-flags.js';
 
 // Child processes for tests that need a real process boundary: the CLI's exit codes, a worker killed with SIGKILL.
 
@@ -35,7 +35,7 @@ export function runEntry(args: string[], env: NodeJS.ProcessEnv): Promise<RunRes
 /** Starts `worker/main.ts` in its own process (run's codec keys by default); resolves once it polls its task queue. */
 export function startWorkerProcess(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...WORKER_NODE_FLAGS, '--import', 'tsx', 'worker/main.ts'], {
+    const child = spawn(process.execPath, workerProcessArgs(), {
       cwd: repoRoot,
       env: { ...cleanEnv(), ...testCodecEnv(), ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
