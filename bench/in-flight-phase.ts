@@ -200,8 +200,14 @@ export async function runInFlightPhase(p: PhaseSetup) {
       window,
       workerPeakRssMb: round(memory.hwmMb, 1),
       detection: detectionLatencies(finalTimings, outcomeIds),
-      // Medians of 20 sampled histories, ms after the held step's processing ended.
-      detectionBreakdownMs: await detectionBreakdown(p.client, refs, outcomeIds, finalTimings),
+      // Medians of 20 sampled histories, ms after the held step's processing ended; sampled from the measured journeys
+      // only (with --release-count, the others never moved on).
+      detectionBreakdownMs: await detectionBreakdown(
+        p.client,
+        measured.map((i) => refs[i]!),
+        measured.map((i) => outcomeIds[i] ?? null),
+        finalTimings,
+      ),
       failures,
       failureSamples,
     };
