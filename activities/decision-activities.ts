@@ -1,11 +1,10 @@
 import { activityInfo, cancellationSignal, Context, log } from '@temporalio/activity';
-import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import type { IdwiseApi } from '../idwise/index.js';
 import { ErrorType } from '../shared/errors.js';
 import type { StepMapping } from '../shared/journey.js';
 import type { StepCheck } from '../shared/progress.js';
 import { IdwiseJourneyId, IdwiseStage } from '../shared/search-attributes.js';
-import { mapFailures } from './failures.js';
+import { expectedRetry, mapFailures } from './failures.js';
 import { checkImages, type PreflightDeps } from './preflight.js';
 import { notBefore, summaryReader } from './journey-activities.js';
 import { hasSubmission, isProcessed, toFlowSteps, toResultSummary, toStepCheck } from './mapping.js';
@@ -13,7 +12,7 @@ import { hasSubmission, isProcessed, toFlowSteps, toResultSummary, toStepCheck }
 /** Data, or a BENIGN retryable failure under a fixed-interval retry policy (polling): see checkStepProcessed. */
 function pending(kind: 'throw' | 'return' | undefined, type: string, message: string): null {
   if (kind === 'return') return null;
-  throw ApplicationFailure.create({ message, type, category: ApplicationFailureCategory.BENIGN });
+  throw expectedRetry(type, message);
 }
 
 /** After complete-journey (idwise-api.md §6, §7): the result, IDWise's decision after final processing, and review. */

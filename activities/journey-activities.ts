@@ -1,10 +1,10 @@
 import { activityInfo, cancellationSignal, heartbeat, log, sleep } from '@temporalio/activity';
-import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
+import { ApplicationFailure } from '@temporalio/common';
 import { isIdwiseError, mayHaveActed, type IdwiseApi, type JourneySummary } from '../idwise/index.js';
 import type { ApplicantDetails, SealBinding } from '../pii/sealed-applicant-details.js';
 import { ErrorType } from '../shared/errors.js';
 import { MIN_SUMMARY_INTERVAL_MS, type StepFiles, type StepMapping } from '../shared/journey.js';
-import { failureOf, mapFailures } from './failures.js';
+import { expectedRetry, failureOf, mapFailures } from './failures.js';
 import { checkImages, type PreflightDeps } from './preflight.js';
 import { SummaryPacer } from './summary-pacer.js';
 import { countPossiblyOrphanedStart, countSummaryCall, type SummaryPurpose } from './metrics.js';
@@ -190,12 +190,7 @@ export function createJourneyActivities(deps: ActivityDeps & PreflightDeps) {
       const status = result?.status ?? 'Not Submitted';
       if (!isProcessed(result)) {
         if (req.pending === 'return') return { check: null, checkedAt, summaryCalls: 1 };
-        // Expected while IDWise works: BENIGN keeps these attempts out of failure logs and metrics.
-        throw ApplicationFailure.create({
-          message: `step ${req.stepId} not processed yet (status: ${status})`,
-          type: ErrorType.StepNotProcessed,
-          category: ApplicationFailureCategory.BENIGN,
-        });
+        throw expectedRetry(ErrorType.StepNotProcessed, `step ${req.stepId} not processed yet (status: ${status})`);
       }
       // The attempt number is the count of summary calls this step needed (a metric the workflow records).
       return { check: toStepCheck(result), checkedAt, summaryCalls: activityInfo().attempt };

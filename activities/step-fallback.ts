@@ -1,9 +1,9 @@
 import { setTimeout as hold } from 'node:timers/promises';
 import { activityInfo } from '@temporalio/activity';
-import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import type { IdwiseApi } from '../idwise/index.js';
 import { ErrorType } from '../shared/errors.js';
 import { MIN_SUMMARY_INTERVAL_MS } from '../shared/journey.js';
+import { expectedRetry } from './failures.js';
 import { findStep, notBefore, summaryReader, SummaryTurnMissed } from './journey-activities.js';
 import { isProcessed, toStepCheck } from './mapping.js';
 
@@ -11,11 +11,7 @@ import { isProcessed, toStepCheck } from './mapping.js';
 const START_MARGIN_MS = 1_000;
 
 const notYet = (stepId: string, why: string) =>
-  ApplicationFailure.create({
-    message: `step ${stepId} not processed yet (${why})`,
-    type: ErrorType.StepNotProcessed,
-    category: ApplicationFailureCategory.BENIGN,
-  });
+  expectedRetry(ErrorType.StepNotProcessed, `step ${stepId} not processed yet (${why})`);
 
 /**
  * Webhooks mode: the check for a lost Finished Step event, as a fixed-interval retry policy (samples-typescript
