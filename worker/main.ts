@@ -28,7 +28,9 @@ async function run(): Promise<void> {
   const onSignal = () => stop.abort(new Error('shutdown requested'));
   process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
   try {
-    const options = config.temporal.connectionOptions;
+    // Every payload is AES-GCM ciphertext (IDWISE_CODEC_KEYS), which gzip cannot shrink: the SDK's default gRPC
+    // compression would only spend CPU on each task.
+    const options = { ...config.temporal.connectionOptions, grpcCompression: { codec: 'none' as const } };
     connection = await connectWithBackoff(() => NativeConnection.connect(options), {
       what: 'worker',
       address: options?.address ?? 'localhost:7233',
