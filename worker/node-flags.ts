@@ -5,8 +5,8 @@ import { getHeapStatistics } from 'node:v8';
  * worker processes. Measured with 1000 journeys waiting (bench/README.md): a smaller young generation (16 MB
  * semi-spaces by default, per thread) and an old-space limit that makes V8 collect the start burst's garbage instead
  * of growing the heap took worker RSS from 543 to 338 MB max; the CPU while waiting stayed within its run-to-run spread
-(0.10–0.13 core, with 16 MB semi-spaces too). The limit is per V8 isolate: the
- * workflow thread's heap holds the workflow cache (~150 KB per cached journey), see heapWarning.
+ * (0.092 core with 16 MB semi-spaces, 0.097 with 4, in two 300 s windows). The limit is per V8 isolate: the workflow
+ * thread's heap holds the workflow cache (~150 KB per cached journey), see heapWarning.
  */
 export const WORKER_NODE_FLAGS = ['--max-semi-space-size=4', '--max-old-space-size=256'] as const;
 
