@@ -16,8 +16,10 @@ function pending(kind: 'throw' | 'return' | undefined, type: string, message: st
 }
 
 /** After complete-journey (idwise-api.md §6, §7): the result, IDWise's decision after final processing, and review. */
-export function createDecisionActivities(deps: { idwise: IdwiseApi; eventsEnabled?: boolean } & PreflightDeps) {
-  const { idwise, eventsEnabled = false } = deps;
+export function createDecisionActivities(
+  deps: { idwise: IdwiseApi; eventsEnabled?: boolean; stagingEnabled?: boolean } & PreflightDeps,
+) {
+  const { idwise, eventsEnabled = false, stagingEnabled = false } = deps;
   const getSummary = summaryReader(idwise);
   const readResult = async (journeyId: string) =>
     toResultSummary(await mapFailures(() => idwise.getJourneyResult(journeyId, { signal: cancellationSignal() })));
@@ -55,7 +57,7 @@ export function createDecisionActivities(deps: { idwise: IdwiseApi; eventsEnable
         };
       }
       const steps = toFlowSteps(summary.step_summaries);
-      return { steps, states, completed: summary.is_completed, checkedAt, eventsEnabled };
+      return { steps, states, completed: summary.is_completed, checkedAt, eventsEnabled, stagingEnabled };
     },
 
     /**

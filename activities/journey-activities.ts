@@ -16,6 +16,8 @@ export interface ActivityDeps {
   openApplicantDetails?: (sealed: string, binding: SealBinding) => ApplicantDetails;
   /** Whether IDWISE_EVENTS_URL is set: journeys schedule no event deliveries (no history) when it is not. */
   eventsEnabled?: boolean;
+  /** Whether IDWISE_STAGING_URL is set: journeys of a deployment without staging skip deleteStagedImages. */
+  stagingEnabled?: boolean;
 }
 
 /** Waits out IDWise's summary rate rule, measured from the journey's previous summary call. */
@@ -70,7 +72,7 @@ export class SummaryTurnMissed extends Error {
 const LANDED_CODES = new Set(['step_in_progress', 'step_concluded']);
 
 export function createJourneyActivities(deps: ActivityDeps & PreflightDeps) {
-  const { idwise, openApplicantDetails, eventsEnabled = false } = deps;
+  const { idwise, openApplicantDetails, eventsEnabled = false, stagingEnabled = false } = deps;
   const signal = () => ({ signal: cancellationSignal() });
   const getSummary = summaryReader(idwise);
 
@@ -105,7 +107,8 @@ export function createJourneyActivities(deps: ActivityDeps & PreflightDeps) {
           signal(),
         );
         log.info('IDWise journey started', { journeyId: res.journey_id, flowId: req.flowId, possiblyOrphaned });
-        return { journeyId: res.journey_id, steps: toFlowSteps(res.step_summaries), possiblyOrphaned, eventsEnabled };
+        const steps = toFlowSteps(res.step_summaries);
+        return { journeyId: res.journey_id, steps, possiblyOrphaned, eventsEnabled, stagingEnabled };
       } catch (err) {
         const ambiguous = isIdwiseError(err) && mayHaveActed(err);
         // Failure reports carry the last heartbeat details to the next attempt.

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { ImageHostsSchema, ImageRootsSchema, type ImageSources } from './image-sources.js';
+import { S3EnvSchema, s3SettingsFrom } from '../storage/s3.js';
+import { ImageBucketsSchema, ImageHostsSchema, ImageRootsSchema, type ImageSources } from './image-sources.js';
 import { buildRouteTable, RouteOverridesSchema, type RouteTable } from './routes.js';
 
 // Read once by the entrypoints and injected into createIdwiseClient; nothing in idwise/ reads process.env.
@@ -26,7 +27,7 @@ export interface IdwiseConfig {
   uploadTimeoutMs: number;
   /** Images above this are refused before upload (IDWise's SDKs stop at 6 MB, idwise-api.md §9). */
   maxImageBytes: number;
-  /** IDWISE_IMAGE_ROOTS / IDWISE_IMAGE_HOSTS: where images may come from (nothing when neither is set). */
+  /** IDWISE_IMAGE_ROOTS / _HOSTS / _BUCKETS (and IDWISE_S3_*): where images may come from (nothing when unset). */
   imageSources: ImageSources;
   routes: RouteTable;
 }
@@ -111,6 +112,8 @@ const EnvSchema = z.object({
   IDWISE_ROUTES: optional(RoutesJsonSchema.pipe(RouteOverridesSchema)),
   IDWISE_IMAGE_ROOTS: optional(ImageRootsSchema),
   IDWISE_IMAGE_HOSTS: optional(ImageHostsSchema),
+  IDWISE_IMAGE_BUCKETS: optional(ImageBucketsSchema),
+  ...S3EnvSchema.shape,
 });
 
 /** Validates the IDWISE_* variables, naming every bad or missing one (and its fix) in a single Error. */
@@ -129,7 +132,12 @@ export function loadIdwiseConfig(env: NodeJS.ProcessEnv | Record<string, string 
     requestTimeoutMs: e.IDWISE_REQUEST_TIMEOUT_MS,
     uploadTimeoutMs: e.IDWISE_UPLOAD_TIMEOUT_MS,
     maxImageBytes: e.IDWISE_MAX_IMAGE_BYTES,
-    imageSources: Object.freeze({ roots: e.IDWISE_IMAGE_ROOTS ?? [], hosts: e.IDWISE_IMAGE_HOSTS ?? [] }),
+    imageSources: Object.freeze({
+      roots: e.IDWISE_IMAGE_ROOTS ?? [],
+      hosts: e.IDWISE_IMAGE_HOSTS ?? [],
+      buckets: e.IDWISE_IMAGE_BUCKETS ?? [],
+      s3: s3SettingsFrom(e),
+    }),
     routes: buildRouteTable(e.IDWISE_ROUTES),
   });
 }
@@ -147,7 +155,8 @@ export function describeConfig(config: IdwiseConfig): string {
   return (
     `IDWise ${config.baseUrl} key ${maskKey(config.apiKey)}, timeouts ${config.requestTimeoutMs}/${config.uploadTimeoutMs} ms, ` +
     `max image ${config.maxImageBytes} bytes, image roots ${config.imageSources.roots.join(',') || '-'}, ` +
-    `image hosts ${config.imageSources.hosts.map((h) => `${h.host}:${h.port}`).join(',') || '-'}, routes ${routes}`
+    `image hosts ${config.imageSources.hosts.map((h) => `${h.host}:${h.port}`).join(',') || '-'}, ` +
+    `image buckets ${(config.imageSources.buckets ?? []).map((b) => b.bucket + (b.prefix ? `/${b.prefix}` : '')).join(',') || '-'}, routes ${routes}`
   );
 }
 

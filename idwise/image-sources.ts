@@ -1,6 +1,7 @@
 import { realpathSync, statSync } from 'node:fs';
 import { isAbsolute, resolve, sep } from 'node:path';
 import { z } from 'zod';
+import type { S3Location, S3Settings } from '../storage/s3.js';
 
 // Where images (and the batch files that name them) may come from: IDWISE_IMAGE_ROOTS, absolute folders,
 // and IDWISE_IMAGE_HOSTS, host names (optionally host:port). Nothing else is read or fetched. Refusals
@@ -9,6 +10,7 @@ import { z } from 'zod';
 
 export const ROOT_REFUSED = 'not under an allowed image root';
 export const HOST_REFUSED = 'host not allowed';
+export const BUCKET_REFUSED = 'bucket not allowed';
 
 export interface AllowedHost {
   /** Lower case; IPv6 without brackets. */
@@ -25,6 +27,16 @@ export interface ImageSources {
   /** Real paths (symlinks resolved) of the allowed folders. */
   roots: readonly string[];
   hosts: readonly AllowedHost[];
+  /** IDWISE_IMAGE_BUCKETS: `s3://` objects are read only under these; none when absent. */
+  buckets?: readonly AllowedBucket[];
+  /** How the object store is reached (IDWISE_S3_*); AWS's defaults when absent. */
+  s3?: S3Settings;
+}
+
+export interface AllowedBucket {
+  bucket: string;
+  /** '' for the whole bucket, else a key prefix ending in '/'. */
+  prefix: string;
 }
 
 /** No roots and no hosts: what a client gets when neither variable is set. Everything is refused. */
@@ -33,7 +45,8 @@ export const NO_IMAGE_SOURCES: ImageSources = Object.freeze({ roots: [], hosts: 
 export const IMAGE_SOURCES_HELP =
   'set IDWISE_IMAGE_ROOTS to the folders images, manifests and mapping files are read from ' +
   '(e.g. IDWISE_IMAGE_ROOTS=/srv/idwise/images) and/or IDWISE_IMAGE_HOSTS to the hosts images are fetched ' +
-  'from (e.g. IDWISE_IMAGE_HOSTS=images.example.com,127.0.0.1:8787)';
+  'from (e.g. IDWISE_IMAGE_HOSTS=images.example.com,127.0.0.1:8787) and/or IDWISE_IMAGE_BUCKETS to the S3 buckets ' +
+  '(bucket or bucket/prefix) images are read from';
 
 const list = (raw: string) =>
   raw
@@ -85,6 +98,29 @@ export const ImageHostsSchema = z.string().transform((raw, ctx) => {
   }
   return hosts;
 });
+
+export const ImageBucketsSchema = z.string().transform((raw, ctx) => {
+  const buckets: AllowedBucket[] = [];
+  for (const entry of list(raw)) {
+    const m = /^(?:s3:\/\/)?([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(entry);
+    const prefix = (m?.[2] ?? '').replace(/\/*$/, '');
+    if (!m || prefix.split('/').some((part) => part === '..' || part === '.') || /\/\//.test(prefix)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `entry "${entry}" must be a bucket name or bucket/prefix, e.g. applicant-photos or applicant-photos/idwise`,
+      });
+      continue;
+    }
+    buckets.push({ bucket: m[1]!, prefix: prefix ? `${prefix}/` : '' });
+  }
+  return buckets;
+});
+
+/** Whether an object lies in an allowed bucket and under its prefix (`..` segments never match). */
+export function isUnderBucket(loc: S3Location, buckets: readonly AllowedBucket[] = []): boolean {
+  if (loc.key.split('/').some((part) => part === '..' || part === '.')) return false;
+  return buckets.some((b) => b.bucket === loc.bucket && loc.key.startsWith(b.prefix));
+}
 
 /** Whether a real (symlink-free) path lies inside one of the roots. */
 export function isUnderRoot(realPath: string, roots: readonly string[]): boolean {

@@ -3,11 +3,12 @@ import type { Readable } from 'node:stream';
 import { IdwiseError } from './errors.js';
 import { NO_IMAGE_SOURCES, type ImageSources } from './image-sources.js';
 import { checkSize, guard, HEAD_BYTES, NOT_AN_IMAGE, sniff, type Fail, type ImageContentType } from './image-stream.js';
+import { openS3 } from './image-s3.js';
 import { openUrl } from './image-url.js';
 import { FileSourceError, openAllowedFile } from './safe-file.js';
 
 // Images are streamed from where the caller keeps them straight into the upload: never buffered whole,
-// never base64. Only sources allowed by IDWISE_IMAGE_ROOTS / IDWISE_IMAGE_HOSTS are opened. Everything
+// never base64. Only sources allowed by IDWISE_IMAGE_ROOTS / _HOSTS / _BUCKETS are opened. Everything
 // IDWise would reject (missing, empty, not JPEG/PNG/PDF, too large) is caught here first, as a
 // non-retryable 'invalid-image' error: retrying cannot fix the file. An image host that fails for now
 // (5xx, reset, timeout) is a retryable 'network' error.
@@ -56,6 +57,12 @@ export async function openImage(ref: string, opts: OpenImageOptions): Promise<Op
   const fail: Fail = (problem, cause) => error(`${where} ${problem}`, 'invalid-image', label, cause);
   // Refusals name neither the file nor the URL: whether something exists outside the allowed sources is secret.
   const refuse = (reason: string) => error(`${where}: ${reason}`, 'invalid-image', null);
+  if (isUrl && /^s3:\/\//i.test(ref)) {
+    // Object storage has its own module; the failures are the URL ones (refuse, fail, retry later).
+    label = ref;
+    const transient = (problem: string) => error(`${where} ${problem}`, 'network', label);
+    return openS3(ref, sources, opts, { fail, refuse, transient });
+  }
   if (isUrl) {
     let url: URL;
     try {

@@ -24,14 +24,15 @@ export function defineJourneySchemas() {
   const isAbsolutePath = (v: string) => v.startsWith('/') || /^[A-Za-z]:[\\/]/.test(v);
   const isAllowedUrl = (v: string) =>
     v.startsWith('https://') || /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\//.test(v);
+  const isObject = (v: string) => /^s3:\/\/[^/?#]+\/[^?#]+$/.test(v);
 
   /** A reference to an image, never its bytes: images must not enter workflow history. */
   const ImageRefSchema = z
     .string()
     .trim()
     .min(1)
-    .refine((v) => isAbsolutePath(v) || isAllowedUrl(v), {
-      message: 'must be an absolute file path or an https:// URL (plain http only on localhost)',
+    .refine((v) => isAbsolutePath(v) || isAllowedUrl(v) || isObject(v), {
+      message: 'must be an absolute file path, an https:// URL (plain http only on localhost) or s3://bucket/key',
     });
 
   const StepFilesSchema = z.union([

@@ -7,6 +7,8 @@ import { loadEventsConfig, type JourneyEventsConfig } from '../events/config.js'
 import { IMAGE_SOURCES_HELP, loadIdwiseConfig, type IdwiseConfig } from '../idwise/index.js';
 import { loadPiiKeys } from '../pii/sealed-applicant-details.js';
 import { DEFAULT_TASK_QUEUE } from '../shared/journey.js';
+import { loadStagingTarget } from '../storage/staging-config.js';
+import type { StagingTarget } from '../storage/staging.js';
 
 export interface WorkerConfig {
   taskQueue: string;
@@ -23,6 +25,8 @@ export interface WorkerConfig {
   maxIdwiseCallsPerSecond: number | null;
   /** host:port of the worker's /healthz and /readyz; off when null. */
   healthBind: string | null;
+  /** IDWISE_STAGING_URL: where clients stage uploads (journeys delete theirs at the end); null when unset. */
+  staging: StagingTarget | null;
   /** Where journey events are POSTed, signed; off when null. */
   events: JourneyEventsConfig | null;
   /** Journeys kept in the sticky workflow cache; beyond it a waiting journey is evicted and replayed from history. */
@@ -98,12 +102,13 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
   if (!parsed.success) problems.push(...parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   const idwise = attempt(() => loadIdwiseConfig(env));
   // Without either, every image and manifest would be refused: say so at start, not per journey.
-  if (!env.IDWISE_IMAGE_ROOTS?.trim() && !env.IDWISE_IMAGE_HOSTS?.trim())
+  if (!env.IDWISE_IMAGE_ROOTS?.trim() && !env.IDWISE_IMAGE_HOSTS?.trim() && !env.IDWISE_IMAGE_BUCKETS?.trim())
     problems.push(`IDWISE_IMAGE_ROOTS and IDWISE_IMAGE_HOSTS are both unset: ${IMAGE_SOURCES_HELP}`);
   const codecKeys = attempt(() => loadCodecKeys(env));
   const piiKeys = attempt(() => loadPiiKeys(env));
   const temporal = attempt(() => loadClientConnectConfig({ overrideEnvVars: definedOnly(env) }));
   const events = attempt(() => loadEventsConfig(env));
+  const staging = idwise ? attempt(() => loadStagingTarget(env, idwise.imageSources)) : null;
   if (
     problems.length > 0 ||
     !parsed.success ||
@@ -111,7 +116,8 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     !temporal ||
     !codecKeys ||
     piiKeys === undefined ||
-    events === undefined
+    events === undefined ||
+    staging === undefined
   ) {
     throw new Error(`invalid worker configuration:\n  - ${problems.join('\n  - ')}`);
   }
@@ -126,6 +132,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     maxIdwiseCallsPerSecond: parsed.data.IDWISE_MAX_CALLS_PER_SECOND ?? null,
     healthBind: parsed.data.IDWISE_WORKER_HEALTH_BIND ?? null,
     events,
+    staging,
     maxCachedWorkflows: parsed.data.IDWISE_MAX_CACHED_WORKFLOWS,
     maxConcurrentActivities: parsed.data.IDWISE_MAX_CONCURRENT_ACTIVITIES,
   });

@@ -10,6 +10,7 @@ import {
   type ApplicantDetails,
   type SealBinding,
 } from '../pii/sealed-applicant-details.js';
+import type { StagingTarget } from '../storage/staging.js';
 import { preloadModules, webpackConfigHook, workflowsPath } from './bundle.js';
 import type { WorkerConfig } from './config.js';
 
@@ -22,6 +23,8 @@ export interface JourneyWorkerOptions {
   imageSources?: ImageSources;
   /** IDWISE_MAX_IMAGE_BYTES, for the pre-flight checks. */
   maxImageBytes?: number;
+  /** IDWISE_STAGING_URL: where clients stage uploads; journeys delete theirs when they end. */
+  staging?: StagingTarget | null;
   /** The payload codec's converter (codec/data-converter.ts): required, history is never written in clear. */
   dataConverter: DataConverter;
   piiKeys?: KeyRing | null;
@@ -46,6 +49,7 @@ export function createJourneyWorker(opts: JourneyWorkerOptions): Promise<Worker>
     ...(opts.imageSources ? { imageSources: opts.imageSources } : {}),
     ...(opts.maxImageBytes ? { maxImageBytes: opts.maxImageBytes } : {}),
     events: opts.events ?? null,
+    staging: opts.staging ?? null,
     ...(piiKeys
       ? {
           openApplicantDetails: (sealed: string, binding: SealBinding) =>
@@ -86,6 +90,7 @@ export function workerOptionsFromConfig(config: WorkerConfig, connection: Native
     idwise: createIdwiseClient(config.idwise),
     imageSources: config.idwise.imageSources,
     maxImageBytes: config.idwise.maxImageBytes,
+    staging: config.staging,
     dataConverter: createDataConverter(config.codecKeys),
     piiKeys: config.piiKeys,
     maxIdwiseCallsPerSecond: config.maxIdwiseCallsPerSecond,

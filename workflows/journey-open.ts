@@ -22,6 +22,8 @@ export interface Opened {
   possiblyOrphaned: number;
   /** Whether the workers send journey events (IDWISE_EVENTS_URL): none are scheduled when they do not. */
   eventsEnabled: boolean;
+  /** Whether the workers stage uploads (IDWISE_STAGING_URL); absent in states continued before it was known. */
+  stagingEnabled?: boolean;
 }
 
 /** Step types that take an image (idwise-api.md §5; Proof of Address reports as Document). */
@@ -88,6 +90,7 @@ export async function openJourney(ctx: JourneyContext): Promise<Opened> {
       resumed: false,
       possiblyOrphaned: started.possiblyOrphaned,
       eventsEnabled: started.eventsEnabled,
+      stagingEnabled: started.stagingEnabled,
     };
     // Known from here on: a journey that fails on its flow's steps below schedules no event either.
     ctx.outbox.enabled = started.eventsEnabled;

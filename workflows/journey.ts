@@ -12,10 +12,11 @@ import { describeIssues, type JourneyInput } from '../shared/journey.js';
 import { progressQuery, provideStepFilesUpdate, type JourneyOutcome } from '../shared/progress.js';
 import { journeyActivityOptions } from './activity-options.js';
 import { IdwiseInbox } from './idwise-inbox.js';
+import { deleteStagedImagesOf } from './journey-cleanup.js';
 import { decide, type Continued } from './journey-decision.js';
 import { legacyIdentityJourney } from './journey-legacy.js';
 import { JourneyOutbox } from './journey-outbox.js';
-import { openJourney } from './journey-open.js';
+import { openJourney, type Opened } from './journey-open.js';
 import { JourneyState } from './journey-state.js';
 import { runSteps, validateProvidedFiles, type JourneyContext } from './journey-steps.js';
 import { journeyMetrics } from './metrics.js';
@@ -70,12 +71,14 @@ export async function identityJourney(rawInput: JourneyInput): Promise<JourneyOu
   );
 
   if (!continued) journeyMetrics.started();
+  let opened: Opened | undefined = continued?.opened;
   try {
     if (continued) ctx.outbox.enabled = continued.opened.eventsEnabled;
-    const opened = continued?.opened ?? (await openJourney(ctx));
+    opened ??= await openJourney(ctx);
     if (!opened.completed) await runSteps(ctx, opened);
     const outcome = await decide(ctx, opened, continued);
     journeyMetrics.finished('completed', outcome.decision.final);
+    await deleteStagedImagesOf(input.referenceNo, opened.stagingEnabled);
     await ctx.outbox.flush();
     return outcome;
   } catch (err) {
@@ -87,6 +90,7 @@ export async function identityJourney(rawInput: JourneyInput): Promise<JourneyOu
     // A cancelled journey still tells the backend, and waits for that to be handed over.
     await CancellationScope.nonCancellable(async () => {
       ctx.outbox.emit('journey.failed', 'failed', { reason: cancelled ? 'cancelled' : reason, errorType: type });
+      await deleteStagedImagesOf(input.referenceNo, opened?.stagingEnabled);
       await ctx.outbox.flush();
     });
     throw err;

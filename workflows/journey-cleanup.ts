@@ -1,0 +1,26 @@
+import { log, patched, proxyActivities } from '@temporalio/workflow';
+import type { createStagedImagesActivities } from '../activities/staged-images.js';
+
+type StagedImagesActivities = ReturnType<typeof createStagedImagesActivities>;
+
+// Staged images (uploads the client put under IDWISE_STAGING_URL) belong to the journey and go when it ends. A store
+// that stays down must not hold the outcome back: after ten minutes of retries the journey ends anyway, and the
+// bucket's lifecycle rule removes what is left (README, "Using it from a backend").
+const { deleteStagedImages } = proxyActivities<StagedImagesActivities>({
+  startToCloseTimeout: '1m',
+  scheduleToCloseTimeout: '10m',
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '30s' },
+});
+
+/** `stagingEnabled`: what the workers said (false: no IDWISE_STAGING_URL, nothing to do); unknown before the start. */
+export async function deleteStagedImagesOf(referenceNo: string, stagingEnabled: boolean | undefined): Promise<void> {
+  // Journeys that ended before this step existed replay without it.
+  if (stagingEnabled === false || !patched('delete-staged-images')) return;
+  try {
+    await deleteStagedImages({ referenceNo });
+  } catch (err) {
+    log.warn('staged images not deleted; the bucket lifecycle rule removes them', {
+      error: err instanceof Error ? err.message : String(err),
+    });
+  }
+}
