@@ -5,6 +5,7 @@ import { loadPiiKeys } from '../pii/sealed-applicant-details.js';
 import { DEFAULT_TASK_QUEUE, journeyWorkflowId, type StepMapping } from '../shared/journey.js';
 import { one, parse, UsageError, type CliIo, type Command } from './cli-args.js';
 import { batchCommands } from './cli-batch.js';
+import { cliMaxImageBytes, cliStaging, withLocalFilesAsUploads } from './cli-upload.js';
 import { stepsCommand } from './cli-steps.js';
 import { connectTemporal } from './connection.js';
 import {
@@ -20,6 +21,7 @@ import { formatOutcome, formatProgress, webUiLink } from './format.js';
 import { cliFileSources, InputFileError, readJsonInput, SMALL_FILE_MAX_BYTES } from './input-file.js';
 import { createJourneyClient, type JourneyClient } from './journey-client.js';
 import { MappingFileError, readMappingFile } from './mapping-file.js';
+import { ImageStagingError } from './uploads.js';
 
 const USAGE = `usage: idwise-journey <command> [options]
 
@@ -28,10 +30,11 @@ journeys (one Temporal workflow per reference_no)
         [--step-deadline 10m] [--wait-for-files 24h] [--on-step-feedback retake|continue]
         [--retake-timeout 24h] [--final-decision-deadline 30m] [--review-check-interval 15m]
         [--review-wait 14d] [--events polling|webhooks] [--fallback-check-interval 30s]
-        [--journey-id <IDWise journey id to resume>] [--rerun] [--wait]
+        [--journey-id <IDWise journey id to resume>] [--rerun] [--wait] [--upload]
   status <reference_no> [--json]             stage, current step, retake requests, review, per-step results
   result <reference_no> [--json]             waits for the final decision; exit 1 if the journey failed
-  provide-files <reference_no> --mapping <file.json>    files for waiting steps, or a requested retake
+  provide-files <reference_no> --mapping <file.json> [--upload]   files for waiting steps, or a requested retake
+  (--upload: the mapping's local files are staged under IDWISE_STAGING_URL first, for workers on other machines)
   cancel <reference_no>
   steps --flow <flow_id> | --journey <journey_id>       a flow's step ids and a mapping template
 
@@ -42,7 +45,8 @@ batches and schedules
 
 environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE (or a TEMPORAL_PROFILE), TEMPORAL_TASK_QUEUE,
 IDWISE_CODEC_KEYS (required: payload encryption), IDWISE_PII_KEYS (applicant details), TEMPORAL_UI_URL (links),
-IDWISE_WEBHOOKS=on (default --events webhooks); steps also needs the IDWISE_* settings.`;
+IDWISE_WEBHOOKS=on (default --events webhooks), IDWISE_STAGING_URL and IDWISE_S3_* (--upload);
+steps also needs the IDWISE_* settings.`;
 
 function readApplicantFile(path: string, io: CliIo): Promise<unknown> {
   return readJsonInput(resolve(path), {
@@ -53,10 +57,13 @@ function readApplicantFile(path: string, io: CliIo): Promise<unknown> {
   });
 }
 
-async function journeyClient(io: CliIo): Promise<JourneyClient> {
+async function journeyClient(io: CliIo, upload = false): Promise<JourneyClient> {
   const piiKeys = loadPiiKeys(io.env);
+  const staging = cliStaging(io.env, upload);
+  const maxImageBytes = cliMaxImageBytes(io.env);
   const client = await connectTemporal(io.env);
-  return createJourneyClient({ client, taskQueue: io.env.TEMPORAL_TASK_QUEUE || DEFAULT_TASK_QUEUE, piiKeys });
+  const taskQueue = io.env.TEMPORAL_TASK_QUEUE || DEFAULT_TASK_QUEUE;
+  return createJourneyClient({ client, taskQueue, piiKeys, staging, maxImageBytes });
 }
 
 const uiLink = (io: CliIo, ref: string) =>
@@ -108,14 +115,16 @@ const journeyCommands: Record<string, Command> = {
       'journey-id': { type: 'string' },
       rerun: { type: 'boolean' },
       wait: { type: 'boolean' },
+      upload: { type: 'boolean' },
     });
     if (positionals.length > 0)
       throw new UsageError(`unexpected argument ${positionals[0]}; start takes --ref and --flow`);
     if (!values.ref) throw new UsageError('--ref <reference_no> is required');
     if (!values.flow) throw new UsageError('--flow <flow_id> is required (the flow id from the IDWise dashboard)');
-    const steps: StepMapping = values.mapping ? await readMappingFile(values.mapping, cliFileSources(io.env)) : {};
+    const mapping: StepMapping = values.mapping ? await readMappingFile(values.mapping, cliFileSources(io.env)) : {};
     const applicantDetails = values.applicant ? await readApplicantFile(values.applicant, io) : undefined;
-    const journeys = await journeyClient(io);
+    const journeys = await journeyClient(io, values.upload);
+    const steps = values.upload ? await withLocalFilesAsUploads(mapping, io.env) : mapping;
     const started = await journeys.startJourney(
       {
         referenceNo: values.ref,
@@ -154,12 +163,13 @@ const journeyCommands: Record<string, Command> = {
   },
 
   async 'provide-files'(args, io) {
-    const { values, positionals } = parse(args, { mapping: { type: 'string' } });
+    const { values, positionals } = parse(args, { mapping: { type: 'string' }, upload: { type: 'boolean' } });
     const ref = one(positionals, 'reference_no');
     if (!values.mapping) throw new UsageError('--mapping <file.json> is required: { "<step_id>": { "image": "..." } }');
-    const accepted = await (
-      await journeyClient(io)
-    ).provideStepFiles(ref, await readMappingFile(values.mapping, cliFileSources(io.env)));
+    const mapping = await readMappingFile(values.mapping, cliFileSources(io.env));
+    const journeys = await journeyClient(io, values.upload);
+    const steps = values.upload ? await withLocalFilesAsUploads(mapping, io.env) : mapping;
+    const accepted = await journeys.provideStepFiles(ref, steps);
     io.out(`accepted files for step(s) ${accepted.join(', ')}`);
     return 0;
   },
@@ -192,6 +202,7 @@ function explain(err: unknown): { message: string; code: number } | null {
     err instanceof JourneyAlreadyRanError ||
     err instanceof JourneyNotRunningError ||
     err instanceof StepFilesRejectedError ||
+    err instanceof ImageStagingError ||
     err instanceof PayloadDecryptionFailed
   ) {
     return { message: err.message, code: 1 };

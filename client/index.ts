@@ -2,6 +2,9 @@ export * from './connection.js';
 export * from './errors.js';
 export * from './journey-client.js';
 export * from './mapping-file.js';
+export * from './uploads.js';
+export { loadStagingTarget } from '../storage/staging-config.js';
+export { journeyFolder, type StagingTarget } from '../storage/staging.js';
 export { formatOutcome, formatProgress, webUiLink } from './format.js';
 // For the integrator's backend: check a journey event's signature before trusting its body.
 export { JourneyEventSignatureError, verifyJourneyEvent, type VerifyJourneyEventOptions } from '../events/signature.js';

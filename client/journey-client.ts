@@ -30,6 +30,7 @@ import {
   type JourneyProgress,
 } from '../shared/progress.js';
 import { IdwiseFlowId, IdwiseReferenceNo, IdwiseStage } from '../shared/search-attributes.js';
+import type { StagingTarget } from '../storage/staging.js';
 import type { identityJourney } from '../workflows/journey.js';
 import {
   explainFailure,
@@ -41,11 +42,14 @@ import {
   StepFilesRejectedError,
   type InputIssue,
 } from './errors.js';
+import { discardUploads, prepareUploads, storeUploads, type UploadStepMapping } from './uploads.js';
 
 /** What a backend passes to start a journey: the workflow's input, with applicant details in clear. */
-export type StartJourneyRequest = Omit<JourneyInput, 'sealedApplicantDetails'> & {
+export type StartJourneyRequest = Omit<JourneyInput, 'sealedApplicantDetails' | 'steps'> & {
   /** AML journeys only. Sealed with the PII keys, bound to the journey, before it leaves this process. */
   applicantDetails?: ApplicantDetails;
+  /** Image references, or bytes (Buffer, Uint8Array, Readable) the client stages under IDWISE_STAGING_URL. */
+  steps?: UploadStepMapping;
 };
 
 export interface StartedJourney {
@@ -71,12 +75,22 @@ export interface JourneyClientOptions {
   taskQueue?: string;
   /** IDWISE_PII_KEYS (loadPiiKeys): needed only to send applicant details. */
   piiKeys?: KeyRing | null;
+  /** IDWISE_STAGING_URL (loadStagingTarget): needed only to pass image bytes. */
+  staging?: StagingTarget | null;
+  /** IDWISE_MAX_IMAGE_BYTES: the largest image accepted as bytes (6 MiB by default). */
+  maxImageBytes?: number;
 }
 
 export type JourneyClient = ReturnType<typeof createJourneyClient>;
 
 /** The backend's handle on journeys: one workflow per reference_no, typed by the workflow's own contract. */
-export function createJourneyClient({ client, taskQueue = DEFAULT_TASK_QUEUE, piiKeys = null }: JourneyClientOptions) {
+export function createJourneyClient({
+  client,
+  taskQueue = DEFAULT_TASK_QUEUE,
+  piiKeys = null,
+  staging = null,
+  maxImageBytes = 6_291_456,
+}: JourneyClientOptions) {
   const handleFor = (referenceNo: string, runId?: string): WorkflowHandle<typeof identityJourney> =>
     client.workflow.getHandle<typeof identityJourney>(journeyWorkflowId(referenceNo), runId);
 
@@ -85,40 +99,60 @@ export function createJourneyClient({ client, taskQueue = DEFAULT_TASK_QUEUE, pi
     return toDescription(referenceNo, d);
   }
 
+  async function start(
+    input: JourneyInput & { referenceNo: string; flowId: string },
+    workflowId: string,
+    opts: { rerun?: boolean },
+  ): Promise<StartedJourney> {
+    try {
+      const handle = await client.workflow.start<typeof identityJourney>(JOURNEY_WORKFLOW_TYPE, {
+        workflowId,
+        taskQueue,
+        args: [input],
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+        workflowIdReusePolicy: opts.rerun
+          ? WorkflowIdReusePolicy.ALLOW_DUPLICATE
+          : WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        staticSummary: `IDWise journey ${input.referenceNo}, flow ${input.flowId}`,
+        typedSearchAttributes: [
+          { key: IdwiseReferenceNo, value: input.referenceNo },
+          { key: IdwiseFlowId, value: input.flowId },
+          { key: IdwiseStage, value: 'starting' },
+        ],
+      });
+      return { referenceNo: input.referenceNo, workflowId, runId: handle.firstExecutionRunId, alreadyRunning: false };
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      const latest = await describe(input.referenceNo);
+      if (latest.status === 'RUNNING') {
+        return { referenceNo: input.referenceNo, workflowId, runId: latest.runId, alreadyRunning: true };
+      }
+      throw new JourneyAlreadyRanError(input.referenceNo, latest.status, latest.closeTime, latest.runId);
+    }
+  }
+
   return {
     /**
      * Starts the journey for `referenceNo`, or returns the one already running for it. A journey that
      * already ran is started again only with `rerun: true`; otherwise JourneyAlreadyRanError says when it ran.
      */
     async startJourney(request: StartJourneyRequest, opts: { rerun?: boolean } = {}): Promise<StartedJourney> {
-      const validated = validate(request, piiKeys);
+      // Bytes are checked and given their staged references first, so one error lists every problem of the input.
+      const referenceNo = typeof request.referenceNo === 'string' ? request.referenceNo.trim() : '';
+      const uploads = await prepareUploads(request.steps, { referenceNo, staging, maxBytes: maxImageBytes });
+      const validated = validate({ ...request, steps: uploads.steps }, piiKeys, uploads.issues);
       // A re-run continues the previous run's IDWise journey when that run failed before IDWise decided.
       const input = opts.rerun ? { ...validated, resumeFailedRun: true } : validated;
       const workflowId = journeyWorkflowId(input.referenceNo);
+      const staged = await storeUploads(staging, uploads.pending);
       try {
-        const handle = await client.workflow.start<typeof identityJourney>(JOURNEY_WORKFLOW_TYPE, {
-          workflowId,
-          taskQueue,
-          args: [input],
-          workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
-          workflowIdReusePolicy: opts.rerun
-            ? WorkflowIdReusePolicy.ALLOW_DUPLICATE
-            : WorkflowIdReusePolicy.REJECT_DUPLICATE,
-          staticSummary: `IDWise journey ${input.referenceNo}, flow ${input.flowId}`,
-          typedSearchAttributes: [
-            { key: IdwiseReferenceNo, value: input.referenceNo },
-            { key: IdwiseFlowId, value: input.flowId },
-            { key: IdwiseStage, value: 'starting' },
-          ],
-        });
-        return { referenceNo: input.referenceNo, workflowId, runId: handle.firstExecutionRunId, alreadyRunning: false };
+        const started = await start(input, workflowId, opts);
+        if (started.alreadyRunning) await discardUploads(staging, staged); // the running journey has its own images
+        return started;
       } catch (err) {
-        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-        const latest = await describe(input.referenceNo);
-        if (latest.status === 'RUNNING') {
-          return { referenceNo: input.referenceNo, workflowId, runId: latest.runId, alreadyRunning: true };
-        }
-        throw new JourneyAlreadyRanError(input.referenceNo, latest.status, latest.closeTime, latest.runId);
+        // Staged for a journey that did not start: nothing else will ever read them.
+        await discardUploads(staging, staged);
+        throw err;
       }
     },
 
@@ -141,13 +175,18 @@ export function createJourneyClient({ client, taskQueue = DEFAULT_TASK_QUEUE, pi
     },
 
     /** Files for steps not submitted yet, or for a step awaiting its retake; returns the step ids accepted. */
-    async provideStepFiles(referenceNo: string, steps: StepMapping): Promise<string[]> {
+    async provideStepFiles(referenceNo: string, steps: UploadStepMapping): Promise<string[]> {
       const latest = await describe(referenceNo);
       if (latest.status !== 'RUNNING') throw new JourneyNotRunningError(referenceNo, latest.status, 'take files');
+      const uploads = await prepareUploads(steps, { referenceNo, staging, maxBytes: maxImageBytes, path: 'steps' });
+      if (uploads.issues.length > 0) throw new JourneyInputError(uploads.issues);
+      const staged = await storeUploads(staging, uploads.pending);
       try {
-        const { accepted } = await handleFor(referenceNo).executeUpdate(provideStepFilesUpdate, { args: [{ steps }] });
+        const args: [{ steps: StepMapping }] = [{ steps: uploads.steps ?? {} }];
+        const { accepted } = await handleFor(referenceNo).executeUpdate(provideStepFilesUpdate, { args });
         return accepted;
       } catch (err) {
+        await discardUploads(staging, staged);
         if (err instanceof WorkflowUpdateFailedError) {
           throw new StepFilesRejectedError(referenceNo, err.cause?.message ?? err.message, { cause: err });
         }
@@ -165,9 +204,13 @@ export function createJourneyClient({ client, taskQueue = DEFAULT_TASK_QUEUE, pi
 }
 
 /** Client-side validation: the same schema the workflow checks, so mistakes surface before anything starts. */
-function validate(request: StartJourneyRequest, piiKeys: KeyRing | null): JourneyInput {
+function validate(
+  request: Omit<StartJourneyRequest, 'steps'> & { steps: StepMapping | undefined },
+  piiKeys: KeyRing | null,
+  uploadIssues: InputIssue[] = [],
+): JourneyInput {
   const { applicantDetails, ...rest } = request;
-  const issues: InputIssue[] = [];
+  const issues: InputIssue[] = [...uploadIssues];
   if ('continued' in rest) issues.push({ path: 'continued', message: 'is internal to the workflow; remove it' });
   const parsed = JourneyInputSchema.safeParse(rest);
   if (!parsed.success)
