@@ -98,7 +98,9 @@ export async function startStorageServer(opts: StorageServerOptions = {}): Promi
   const endpoint = `http://127.0.0.1:${s3Port}`;
   const region = 'us-east-1';
   if (ready) {
-    // The bucket must exist and the credentials work before anyone is told the store is up.
+    // The bucket must exist and the credentials work before anyone is told the store is up. (The SDK's notice about
+    // Node 22 is off, as in storage/s3.ts: this project runs on Node 20.)
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
     const client = new S3Client({
       endpoint,
       region,

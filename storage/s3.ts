@@ -100,7 +100,25 @@ export function classifyS3Error(err: unknown): { problem: S3Problem; detail: str
     return { problem: 'refused', detail: status !== undefined ? `HTTP ${status} ${name}` : name };
   }
   // No answer at all (refused, reset, timeout, DNS): the same request can work on the next attempt.
-  return { problem: 'transient', detail: e?.code ?? name };
+  return { problem: 'transient', detail: networkCode(err) ?? name };
+}
+
+/** The errno-style code of a network failure, wherever the SDK put it (the error, its cause, an AggregateError). */
+function networkCode(err: unknown): string | undefined {
+  for (let e: unknown = err, i = 0; e && typeof e === 'object' && i < 4; i++) {
+    const { code, errors, cause, message } = e as {
+      code?: unknown;
+      errors?: unknown[];
+      cause?: unknown;
+      message?: unknown;
+    };
+    if (typeof code === 'string') return code;
+    // Errors from another realm (a vm context) reach us as "AWS SDK error wrapper for Error: connect ECONNREFUSED…".
+    const named = typeof message === 'string' ? /\b(E[A-Z]{4,}|TimeoutError)\b/.exec(message)?.[1] : undefined;
+    if (named) return named;
+    e = errors?.[0] ?? cause;
+  }
+  return undefined;
 }
 
 export const S3_ANSWERS: Record<Exclude<S3Problem, 'transient'>, string> = {

@@ -9,6 +9,7 @@ import { createJourneyClient, type JourneyClient } from '../../client/journey-cl
 import { getDataConverter } from '../../codec/data-converter.js';
 import { createIdwiseClient, loadIdwiseConfig, type IdwiseApi, type ImageSources } from '../../idwise/index.js';
 import { startSandbox, type RunningSandbox, type SandboxSwitches } from '../../sandbox/index.js';
+import type { StagingTarget } from '../../storage/staging.js';
 import { createJourneyWorker } from '../../worker/worker.js';
 
 // Everything a journey test needs, real and local: the run's dev server (global setup), a fresh IDWise
@@ -61,7 +62,15 @@ function quietRuntime(): void {
 export const TEST_IMAGE_ROOTS = [join(repoRoot, 'samples'), tmpdir()].join(',');
 
 export async function createJourneyEnv(
-  opts: { sandboxSwitches?: Partial<SandboxSwitches>; imageRoots?: string; events?: EventActivitiesConfig } = {},
+  opts: {
+    sandboxSwitches?: Partial<SandboxSwitches>;
+    imageRoots?: string;
+    events?: EventActivitiesConfig;
+    /** More IDWISE_* settings for the worker, e.g. IDWISE_IMAGE_BUCKETS and IDWISE_S3_* (test/helpers/storage.ts). */
+    idwiseEnv?: Record<string, string>;
+    /** IDWISE_STAGING_URL of the worker and the client. */
+    staging?: StagingTarget;
+  } = {},
 ): Promise<JourneyEnv> {
   const address = process.env.TEMPORAL_TEST_ADDRESS;
   const workflowBundlePath = process.env.TEMPORAL_TEST_WORKFLOW_BUNDLE;
@@ -74,13 +83,14 @@ export async function createJourneyEnv(
     IDWISE_API_KEY: sandbox.credentials.key,
     IDWISE_API_SECRET: sandbox.credentials.secret,
     IDWISE_IMAGE_ROOTS: opts.imageRoots ?? TEST_IMAGE_ROOTS,
+    ...opts.idwiseEnv,
   });
   const idwise = createIdwiseClient(idwiseConfig);
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: 'default', dataConverter: testDataConverter() });
   const nativeConnection = await NativeConnection.connect({ address });
   const taskQueue = `test-${randomUUID()}`;
-  const journeys = createJourneyClient({ client, taskQueue });
+  const journeys = createJourneyClient({ client, taskQueue, staging: opts.staging ?? null });
 
   let worker: Worker | null = null;
   let running: Promise<void> | null = null;
@@ -109,6 +119,7 @@ export async function createJourneyEnv(
         maxImageBytes: idwiseConfig.maxImageBytes,
         workflowBundlePath,
         ...(opts.events ? { events: opts.events } : {}),
+        staging: opts.staging ?? null,
         dataConverter: testDataConverter(),
       });
       running = worker.run();
