@@ -81,6 +81,8 @@ export async function prepareUploads(
       if (!isBytes(value) && !isUpload(value)) continue;
       const path = `${ctx.path ?? 'steps'}.${stepId}.${field}`;
       const upload = isUpload(value) ? value : { bytes: value };
+      // A field with an issue gets a placeholder reference, so the schema does not report it a second time.
+      copy[field] = '/';
       if (!ctx.staging) {
         issues.push({ path, message: `bytes need a staging location: ${STAGING_HELP}` });
         continue;
