@@ -15,13 +15,16 @@ import { createIdwiseClient, loadIdwiseConfig } from '../idwise/index.js';
 import { FAKE_PERSON } from '../sandbox/fake-data.js';
 import { startSandbox, type RunningSandbox } from '../sandbox/index.js';
 import { ErrorType } from '../shared/errors.js';
+import { journeyFolder } from '../storage/staging.js';
 import { searchableText, showHistory, withDecodedBase64 } from './helpers/history.js';
+import { startTestStorage, type TestStorage } from './helpers/storage.js';
 import { FLOW_ID_SELFIE, images, repoRoot, TEST_IMAGE_ROOTS } from './helpers/journey-env.js';
 
 // Nothing secret or personal leaves the process in clear. Real journeys (pass, refer, with applicant details,
 // failing, a batch) run through the dev server, the sandbox with 5xx and 429 faults, a worker process and the
 // CLI; then every history, the worker's log, the CLI's output and the metrics page are searched for the API
-// secret, the Basic credentials, the codec and PII keys, names, birth dates and image paths.
+// secret, the Basic credentials, the codec and PII keys, names, birth dates, image paths and the bucket keys of
+// images a backend uploaded (staged in a real S3 server, SeaweedFS).
 
 const tag = randomUUID().slice(0, 8);
 const dir = mkdtempSync(join(tmpdir(), `idwise-leak-dir-${tag}-`));
@@ -72,6 +75,10 @@ describe('no secret or PII in clear anywhere', () => {
   let baseEnv: NodeJS.ProcessEnv;
   let codec: RunningCodecServer;
   const token = randomBytes(32).toString('hex');
+  let storage: TestStorage;
+  /** Bucket keys of the uploads staged for the journey that uses them. */
+  const stagedKeys: string[] = [];
+  const uploadRef = `pass-upload-${tag}`;
 
   beforeAll(async () => {
     const config = JSON.parse(readFileSync(join(repoRoot, 'sandbox/sandbox.config.json'), 'utf8')) as {
@@ -80,6 +87,7 @@ describe('no secret or PII in clear anywhere', () => {
     config.credentials[0]!.secret = secret;
     sandbox = await startSandbox({ port: 0, config: config as never });
     sandbox.admin.setSwitches({ processingDelayMs: 200 });
+    storage = await startTestStorage();
     connection = await Connection.connect({ address: process.env.TEMPORAL_TEST_ADDRESS! });
     client = new Client({
       connection,
@@ -91,7 +99,11 @@ describe('no secret or PII in clear anywhere', () => {
       token,
       log: () => undefined,
     });
-    journeys = createJourneyClient({ client, taskQueue });
+    journeys = createJourneyClient({
+      client,
+      taskQueue,
+      staging: { kind: 's3', bucket: storage.bucket, prefix: 'staging/', s3: storage.settings },
+    });
     const metricsPort = await freePort();
     metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
     baseEnv = {
@@ -108,6 +120,10 @@ describe('no secret or PII in clear anywhere', () => {
       IDWISE_WORKFLOW_BUNDLE: process.env.TEMPORAL_TEST_WORKFLOW_BUNDLE!,
       IDWISE_IMAGE_ROOTS: TEST_IMAGE_ROOTS,
       IDWISE_METRICS_BIND: `127.0.0.1:${metricsPort}`,
+      ...storage.idwiseEnv,
+      IDWISE_STAGING_URL: `s3://${storage.bucket}/staging/`,
+      AWS_ACCESS_KEY_ID: storage.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: storage.secretAccessKey,
     });
     worker = w.child;
     workerLog = w.output;
@@ -121,6 +137,7 @@ describe('no secret or PII in clear anywhere', () => {
     await connection?.close();
     await sandbox?.close();
     await codec?.close();
+    await storage?.close();
   });
 
   const cli = async (...args: string[]) => {
@@ -173,6 +190,16 @@ describe('no secret or PII in clear anywhere', () => {
       system: 'Refer',
       final: 'Approved',
     });
+    // Uploaded bytes: staged in the bucket under keys that must not reach history in clear.
+    await journeys.startJourney({
+      referenceNo: uploadRef,
+      flowId: FLOW_ID_SELFIE,
+      steps: { '0': { image: readFileSync(front), image2: readFileSync(back) }, '2': { image: readFileSync(selfie) } },
+    });
+    stagedKeys.push(...(await storage.staged(uploadRef)));
+    expect(stagedKeys).toHaveLength(3);
+    expect((await journeys.awaitOutcome(uploadRef)).decision.final).toBe('Complete');
+    expect(await storage.staged(uploadRef)).toEqual([]);
     await journeys.startJourney({
       referenceNo: `pass-missing-${tag}`,
       flowId: FLOW_ID_SELFIE,
@@ -222,11 +249,13 @@ describe('no secret or PII in clear anywhere', () => {
       'applicant birth date': [applicant.birth_date],
       'name read from the document': [`${FAKE_PERSON.firstName} ${FAKE_PERSON.lastName}`],
       'image paths and file names': [dir, ...[front, back, selfie, missing].map((p) => p.slice(dir.length + 1))],
+      // The journey folder, and each staged object's unguessable name.
+      'bucket keys of staged uploads': [journeyFolder(uploadRef), ...stagedKeys.map((k) => k.split('/').pop()!)],
     };
 
     const executions: { workflowId: string; runId: string }[] = [];
     for await (const e of client.workflow.list({ query: `TaskQueue="${taskQueue}"` })) executions.push(e);
-    expect(executions.length).toBeGreaterThanOrEqual(7); // 4 journeys, the batch and its 2 children
+    expect(executions.length).toBeGreaterThanOrEqual(8); // 5 journeys, the batch and its 2 children
     const histories: string[] = [];
     const decoded: string[] = [];
     for (const e of executions) {
@@ -264,6 +293,7 @@ describe('no secret or PII in clear anywhere', () => {
     const through = decoded.join('\n');
     for (const name of needles['image paths and file names']!.slice(1, 4))
       expect(count(through, name)).toBeGreaterThan(0);
+    for (const key of needles['bucket keys of staged uploads']!) expect(count(through, key)).toBeGreaterThan(0);
     for (const list of Object.values(needles)) {
       for (const needle of list) {
         const planted = JSON.stringify({
