@@ -159,7 +159,7 @@ export function badInputRows(): BadInputRow[] {
     {
       where: 'CLI',
       input: '--mapping with plain http to a public host',
-      expected: /0\.image: must be an absolute file path or an https:\/\/ URL/,
+      expected: /0\.image: must be an absolute file path, an https:\/\/ URL/,
       run: cliMapping(json({ '0': { image: 'http://images.example.com/a.jpg' } })),
     },
     {
@@ -301,13 +301,13 @@ export function badInputRows(): BadInputRow[] {
     {
       where: 'client.startJourney',
       input: 'relative image path',
-      expected: /steps\.0\.image: must be an absolute file path or an https:\/\/ URL/,
+      expected: /steps\.0\.image: must be an absolute file path, an https:\/\/ URL/,
       run: startWith({ steps: { '0': { image: 'front.jpg' } } }),
     },
     {
       where: 'client.startJourney',
       input: 'plain http image URL',
-      expected: /steps\.0\.image: must be an absolute file path or an https:\/\/ URL \(plain http only on localhost\)/,
+      expected: /steps\.0\.image: must be an absolute file path, an https:\/\/ URL \(plain http only on localhost\)/,
       run: startWith({ steps: { '0': { image: 'http://images.example.com/a.jpg' } } }),
     },
     {
@@ -378,17 +378,36 @@ export function badInputRows(): BadInputRow[] {
       run: startWithDetails({}),
     },
 
+    {
+      where: 'client.startJourney',
+      input: 'image bytes without IDWISE_STAGING_URL',
+      expected: /steps\.0\.image: bytes need a staging location: set IDWISE_STAGING_URL to s3:\/\/bucket\/prefix\//,
+      run: startWith({ steps: { '0': { image: Buffer.from([0xff, 0xd8, 0xff, 0xe0]) } } }),
+    },
+    {
+      where: 'client.startJourney',
+      input: 'image s3://bucket (no key)',
+      expected:
+        /steps\.0\.image: must be an absolute file path, an https:\/\/ URL \(plain http only on localhost\) or s3:\/\/bucket\/key/,
+      run: startWith({ steps: { '0': { image: 's3://applicant-photos' } } }),
+    },
+    {
+      where: 'CLI',
+      input: 'start --upload without IDWISE_STAGING_URL',
+      expected: /--upload needs a staging location: set IDWISE_STAGING_URL to s3:\/\/bucket\/prefix\//,
+      run: (fx) => cliStart(fx, ['--upload', '--mapping', mappingFile(fx)]),
+    },
     // ---- provideStepFiles on a journey waiting for files ----
     {
       where: 'client.provideStepFiles',
       input: 'relative image path',
-      expected: /0\.image: must be an absolute file path or an https:\/\/ URL/,
+      expected: /0\.image: must be an absolute file path, an https:\/\/ URL/,
       run: (fx) => fx.journeys.provideStepFiles(fx.waitingRef, { '0': { image: 'front.jpg' } }),
     },
     {
       where: 'client.provideStepFiles',
       input: 'plain http image URL',
-      expected: /0\.image: must be an absolute file path or an https:\/\/ URL/,
+      expected: /0\.image: must be an absolute file path, an https:\/\/ URL/,
       run: (fx) => fx.journeys.provideStepFiles(fx.waitingRef, { '0': { image: 'http://images.example.com/a.jpg' } }),
     },
     {
@@ -595,7 +614,7 @@ export function badInputRows(): BadInputRow[] {
     {
       where: 'mapping file (manifest)',
       input: 'an image on plain http',
-      expected: /row 1: steps\.0\.image: must be an absolute file path or an https:\/\/ URL/,
+      expected: /row 1: steps\.0\.image: must be an absolute file path, an https:\/\/ URL/,
       run: (fx) => {
         put(fx, 'http-map.json', json({ '0': { image: 'http://images.example.com/a.jpg' } }));
         return csvManifest('map-http.csv', [CSV_HEAD, `pass-1,${fx.flowId},http-map.json`])(fx);
@@ -686,6 +705,39 @@ export function badInputRows(): BadInputRow[] {
       expected:
         /IDWISE_IMAGE_HOSTS entry "https:\/\/images\.example\.com" must be a host name or host:port \(no scheme or path\)/,
       run: async (fx) => fx.workerConfig({ IDWISE_IMAGE_HOSTS: 'https://images.example.com' }),
+    },
+    {
+      where: 'worker env',
+      input: 'IDWISE_IMAGE_BUCKETS=Photos/../x',
+      expected:
+        /IDWISE_IMAGE_BUCKETS entry "Photos\/\.\.\/x" must be a bucket name or bucket\/prefix, e\.g\. applicant-photos/,
+      run: async (fx) => fx.workerConfig({ IDWISE_IMAGE_BUCKETS: 'Photos/../x' }),
+    },
+    {
+      where: 'worker env',
+      input: 'IDWISE_S3_FORCE_PATH_STYLE=yes',
+      expected: /IDWISE_S3_FORCE_PATH_STYLE must be true or false/,
+      run: async (fx) => fx.workerConfig({ IDWISE_S3_FORCE_PATH_STYLE: 'yes' }),
+    },
+    {
+      where: 'worker env',
+      input: 'IDWISE_STAGING_URL=staging (relative)',
+      expected:
+        /IDWISE_STAGING_URL: set IDWISE_STAGING_URL to s3:\/\/bucket\/prefix\/ .* or to an absolute folder under IDWISE_IMAGE_ROOTS/,
+      run: async (fx) => fx.workerConfig({ IDWISE_STAGING_URL: 'staging' }),
+    },
+    {
+      where: 'worker env',
+      input: 'IDWISE_STAGING_URL in a bucket not in IDWISE_IMAGE_BUCKETS',
+      expected: /IDWISE_STAGING_URL must be in a bucket \(and prefix\) listed in IDWISE_IMAGE_BUCKETS/,
+      run: async (fx) =>
+        fx.workerConfig({ IDWISE_STAGING_URL: 's3://uploads/staging/', IDWISE_IMAGE_BUCKETS: 'photos' }),
+    },
+    {
+      where: 'worker env',
+      input: 'IDWISE_STAGING_URL a folder outside IDWISE_IMAGE_ROOTS',
+      expected: /IDWISE_STAGING_URL must be a folder under one of IDWISE_IMAGE_ROOTS/,
+      run: async (fx) => fx.workerConfig({ IDWISE_STAGING_URL: fx.outside }),
     },
     {
       where: 'worker env',
