@@ -14,16 +14,21 @@ import { createIdwiseClient, describeConfig, IMAGE_SOURCES_HELP, loadIdwiseConfi
 import { loadPiiKeys } from '../pii/sealed-applicant-details.js';
 import { startSandbox, type RunningSandbox } from '../sandbox/index.js';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startWebhookReceiver, WEBHOOK_PATH } from '../webhooks/server.js';
 import { startDemoBackend } from './demo-backend.js';
-import { journeyWorkflowId, type StepMapping } from '../shared/journey.js';
+import { startDemoStorage, type DemoStorage } from './demo-storage.js';
+import { loadStagingTarget } from '../storage/staging-config.js';
+import { journeyWorkflowId } from '../shared/journey.js';
 import type { JourneyOutcome, JourneyProgress, JourneyStage } from '../shared/progress.js';
 import { createJourneyWorker } from '../worker/worker.js';
 
 // `npm run demo`: the whole product on one machine. A Temporal dev server with its Web UI, the IDWise
-// sandbox (or the real IDWise when credentials are set), a worker, and three journeys run to their decision:
-// one passing, one whose first photo fails and is retaken, and one referred and then approved by a reviewer.
+// sandbox (or the real IDWise when credentials are set), a worker, and three journeys run to their decision, one
+// per image source: one passing from photos in object storage (s3://, a local SeaweedFS), one from photos the
+// applicant's app uploaded (bytes staged by the client) whose first photo fails and is retaken with an upload, and
+// one from files, referred and then approved by a reviewer.
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: flags } = parseArgs({ options: { keep: { type: 'boolean' } }, strict: true });
@@ -33,15 +38,18 @@ interface DemoJourney {
   label: string;
   referenceNo: string;
   flowId: string;
-  steps: StepMapping;
+  steps: NonNullable<StartJourneyRequest['steps']>;
   options?: StartJourneyRequest['options'];
   /** What the demo does when the journey reaches a stage: plays the applicant (a retake) or the reviewer. */
   on?: Partial<Record<JourneyStage, (p: JourneyProgress) => Promise<string>>>;
 }
 
-async function idwiseTarget(
-  runId: string,
-): Promise<{ env: NodeJS.ProcessEnv; journeys: DemoJourney[]; sandbox: RunningSandbox | null }> {
+async function idwiseTarget(runId: string): Promise<{
+  env: NodeJS.ProcessEnv;
+  journeys: DemoJourney[];
+  sandbox: RunningSandbox | null;
+  storage: DemoStorage | null;
+}> {
   const env = process.env;
   if (env.IDWISE_API_KEY || env.IDWISE_API_SECRET || env.IDWISE_FLOW_ID) {
     // Real IDWise: the flow's step ids are the integrator's to map (idwise-journey steps --flow <id>).
@@ -61,6 +69,7 @@ async function idwiseTarget(
     return {
       env,
       sandbox: null,
+      storage: null,
       journeys: [{ label: 'your flow', referenceNo: `demo-${runId}`, flowId: env.IDWISE_FLOW_ID!, steps }],
     };
   }
@@ -69,31 +78,47 @@ async function idwiseTarget(
   sandbox.admin.setSwitches({ processingDelayMs: 1_000, finalProcessingMs: 1_000 });
   const idAndSelfie = await readMappingFile(join(root, 'samples/mappings/sandbox-id-and-selfie.json'));
   const passport = await readMappingFile(join(root, 'samples/mappings/sandbox-passport-selfie-poa.json'));
+  const storage = await startDemoStorage(join(root, 'samples'), say);
+  const objects = await storage.asObjects(idAndSelfie);
+  // What the applicant's app sent the backend: bytes in memory, never a file the workers can read.
+  const uploaded = (name: string) => readFileSync(join(root, 'samples/images', name));
+  const uploads = {
+    '0': { image: uploaded('id-front.jpg'), image2: uploaded('id-back.jpg') },
+    '2': { image: uploaded('selfie.jpg') },
+  };
   return {
     sandbox,
+    storage,
     env: {
       IDWISE_BASE_URL: sandbox.baseUrl,
       IDWISE_API_KEY: sandbox.credentials.key,
       IDWISE_API_SECRET: sandbox.credentials.secret,
       IDWISE_IMAGE_ROOTS: join(root, 'samples'),
+      ...storage.env,
     },
     journeys: [
-      { label: 'passing', referenceNo: `pass-demo-${runId}`, flowId: 'sandbox-id-and-selfie', steps: idAndSelfie },
       {
-        label: 'retake',
+        label: objects ? 'passing, photos in S3' : 'passing, files',
+        referenceNo: `pass-demo-${runId}`,
+        flowId: 'sandbox-id-and-selfie',
+        steps: objects ?? idAndSelfie,
+      },
+      {
+        label: 'retake, uploaded photos',
         referenceNo: `feedback-demo-${runId}`,
         flowId: 'sandbox-id-and-selfie',
-        steps: idAndSelfie,
+        steps: uploads,
         on: {
           'awaiting-retake': async (p) => {
-            // The applicant takes a new photo; the backend hands it over with provideStepFiles.
-            await journeysRef.current!.provideStepFiles(p.referenceNo, { [p.retake!.stepId]: idAndSelfie['0']! });
-            return `the applicant sent a new photo for step ${p.retake!.stepId} (feedback was: ${p.retake!.feedback?.title ?? 'none'})`;
+            // The applicant takes a new photo in the app; the backend hands the bytes over with provideStepFiles.
+            const retake = { image: uploaded('id-front.jpg'), image2: uploads['0'].image2 };
+            await journeysRef.current!.provideStepFiles(p.referenceNo, { [p.retake!.stepId]: retake });
+            return `the applicant uploaded a new photo for step ${p.retake!.stepId} (feedback was: ${p.retake!.feedback?.title ?? 'none'})`;
           },
         },
       },
       {
-        label: 'referred, then approved',
+        label: 'referred, then approved, files',
         referenceNo: `refer-demo-${runId}`,
         flowId: 'sandbox-passport-selfie-poa',
         steps: passport,
@@ -148,8 +173,12 @@ async function main(): Promise<void> {
     const runId = new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14);
     const target = await idwiseTarget(runId);
     if (target.sandbox) cleanup.push(() => target.sandbox!.close());
+    if (target.storage) cleanup.push(() => target.storage!.close());
     const idwiseConfig = loadIdwiseConfig(target.env);
+    const staging = loadStagingTarget(target.env, idwiseConfig.imageSources);
     say(`IDWise: ${target.sandbox ? 'local sandbox' : 'real API'}, ${describeConfig(idwiseConfig)}`);
+    if (target.storage)
+      say(`images: files, ${target.storage.describe}, uploads staged under ${target.env.IDWISE_STAGING_URL}`);
 
     const [port, uiPort] = [await freePort(), await freePort()];
     const uiUrl = `http://127.0.0.1:${uiPort}`;
@@ -190,6 +219,7 @@ async function main(): Promise<void> {
       piiKeys: loadPiiKeys(process.env),
       dataConverter: codec.dataConverter,
       events: { url: backend.url, secret: backend.secret },
+      staging,
     });
     const workerRun = worker.run();
     cleanup.push(async () => {
@@ -197,7 +227,7 @@ async function main(): Promise<void> {
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await workerRun;
     });
-    const journeys = createJourneyClient({ client, taskQueue });
+    const journeys = createJourneyClient({ client, taskQueue, staging });
     journeysRef.current = journeys;
 
     say(
@@ -227,6 +257,7 @@ async function main(): Promise<void> {
       failures += 1;
       say(`== ${j.label}: FAILED ${result.reason.message}\nweb ui: ${link}\n`);
     }
+    if (target.storage) say(`staged uploads left after the journeys ended: ${await target.storage.stagedLeft()}`);
     say(`done in ${((Date.now() - started) / 1000).toFixed(1)} s. All journeys: ${uiUrl}/namespaces/default/workflows`);
     if (flags.keep) {
       say('--keep: everything stays up for the Web UI; press Ctrl-C to stop.');
