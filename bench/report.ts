@@ -102,6 +102,8 @@ export interface BenchReport {
     flowId: string;
     workers: number;
     maxCallsPerSecond: number | null;
+    /** Where the images came from: `files` (samples/) or `s3` (objects in a local SeaweedFS). */
+    images?: string;
   };
   temporal: TemporalResult;
   baseline: PathResult;

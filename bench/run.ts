@@ -21,6 +21,7 @@ import { journeyWorkflowId } from '../shared/journey.js';
 import { writeWorkflowBundle } from '../worker/bundle.js';
 import { inheritedEnv, workerEnv } from '../chaos/worker-env.js';
 import { runBaselineJourney } from './baseline.js';
+import { benchObjectStore } from './images-s3.js';
 import { runInFlight } from './in-flight.js';
 import type { EventsMode } from './in-flight-phase.js';
 import { sampleCallRate, type CallRate } from './rate.js';
@@ -90,6 +91,8 @@ const { values: flags } = parseArgs({
     modes: { type: 'string', default: 'webhooks,polling' },
     'max-cached-workflows': { type: 'string' },
     'fallback-check-interval': { type: 'string', default: '30s' },
+    // Where the journeys' images come from: files under the samples folder, or s3:// objects in a local SeaweedFS.
+    images: { type: 'string', default: 'files' },
   },
   strict: true,
 });
@@ -318,6 +321,8 @@ async function main(): Promise<number> {
   const date = new Date();
   const runId = date.toISOString().replace(/[-:T]/g, '').slice(0, 14);
   const taskQueue = `idwise-bench-${runId}`;
+  if (flags.images !== 'files' && flags.images !== 's3')
+    throw new Error(`--images must be files or s3, got ${flags.images}`);
 
   // The bench process's own SDK runtime (the test environment's connection): quiet but for errors.
   const noop = () => undefined;
@@ -342,7 +347,11 @@ async function main(): Promise<number> {
       IDWISE_API_SECRET: sandbox.credentials.secret,
       IDWISE_IMAGE_ROOTS: join(root, 'samples'),
     };
-    const steps = await readMappingFile(join(root, 'samples/mappings/sandbox-id-and-selfie.json'));
+    const files = await readMappingFile(join(root, 'samples/mappings/sandbox-id-and-selfie.json'));
+    const images = flags.images === 's3' ? await benchObjectStore(files, say) : null;
+    if (images) cleanups.push(() => images.close());
+    Object.assign(idwiseEnv, images?.env);
+    const steps = images?.steps ?? files;
 
     say('starting the Temporal dev server (in-memory, headless) and bundling the workflows...');
     // Settled, not Promise.all: whichever started must be cleaned up even when the other failed.
@@ -382,6 +391,8 @@ async function main(): Promise<number> {
         maxCallsPerSecond,
         metricsBind: binds[binds.push(first ? metricsBind : `127.0.0.1:${await freePort()}`) - 1]!,
       }),
+      ...images?.env,
+      ...images?.credentials,
     });
     say(`starting ${workerCount} worker process(es)...`);
     const workers: BenchWorker[] = [];
@@ -558,7 +569,7 @@ async function main(): Promise<number> {
       date: date.toISOString(),
       command:
         `npm run bench -- --journeys ${n} --concurrency ${concurrency} --processing-delay-ms ${processingDelayMs} ` +
-        `--warmup ${warmup} --workers ${workerCount} --max-calls-per-second ${maxCallsPerSecond ?? 0}`,
+        `--warmup ${warmup} --workers ${workerCount} --max-calls-per-second ${maxCallsPerSecond ?? 0} --images ${flags.images}`,
       machine: {
         cpus: cpus().length,
         node: process.version,
@@ -574,6 +585,7 @@ async function main(): Promise<number> {
         flowId: FLOW_ID,
         workers: workerCount,
         maxCallsPerSecond,
+        images: flags.images,
       },
       temporal: temporalResult,
       baseline: baselineResult,
