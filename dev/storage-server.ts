@@ -72,7 +72,15 @@ export async function startStorageServer(opts: StorageServerOptions = {}): Promi
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // A parent that dies without stopping it (an exception, a closed pipe) must not leave the server running.
+  const orphanGuard = () => child.kill('SIGKILL');
+  process.once('exit', orphanGuard);
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      process.removeListener('exit', orphanGuard);
+      resolve(code);
+    }),
+  );
   child.stderr.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
   const removeData = () => opts.dataDir === undefined && rmSync(dataDir, { recursive: true, force: true });
   const stop = async () => {
