@@ -59,6 +59,8 @@ async function run(): Promise<void> {
           metrics: config.metricsBind ? `http://${config.metricsBind}/metrics` : null,
           health: health ? `${health.url}/readyz` : null,
           events: config.events ? 'on' : 'off',
+          // The staging location's kind only: which bucket or folder is the deployment's own business.
+          staging: config.staging?.kind ?? 'off',
         }),
       );
       await worker.run();
