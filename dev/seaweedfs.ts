@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { cacheDir } from './temporal-cli.js';
+import { cacheDir, isExecutable } from './temporal-cli.js';
 
 // Finds SeaweedFS's `weed` (a real S3 server for the demo and the tests) without the internet beyond the Go module
 // proxy: WEED_PATH, then a cached build beside the Temporal CLI's, else a one-time build with Go into that cache.
@@ -16,15 +16,6 @@ type Env = Record<string, string | undefined>;
 /** `<cache>/weed-<version>`, beside `<cache>/cli-v1.5.1` (IDWISE_TEMPORAL_CACHE_DIR moves both). */
 export function weedCacheDir(env: Env = process.env): string {
   return join(dirname(cacheDir(env)), `weed-${WEED_VERSION}`);
-}
-
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Builds weed with Go into the cache (about 6 minutes on 2 cores, a 233 MB binary). */

@@ -26,7 +26,7 @@ export function cacheDir(env: Env = process.env): string {
   return join(base, `cli-${CLI_VERSION}`);
 }
 
-function isExecutable(path: string): boolean {
+export function isExecutable(path: string): boolean {
   try {
     accessSync(path, constants.X_OK);
     return true;

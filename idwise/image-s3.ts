@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import { classifyS3Error, parseS3Url, s3ClientFor, S3_ANSWERS, type S3Settings } from '../storage/s3.js';
 import { isIdwiseError } from './errors.js';
 import { BUCKET_REFUSED, isUnderBucket, type ImageSources } from './image-sources.js';
-import { checkSize, guard, HEAD_BYTES, NOT_AN_IMAGE, sniff, type ImageContentType } from './image-stream.js';
+import { checkSize, guard, HEAD_BYTES, sniffDownload } from './image-stream.js';
 import type { UrlFailures } from './image-url.js';
 
 // Images read from object storage (`s3://bucket/key`), only under IDWISE_IMAGE_BUCKETS. The object is streamed
@@ -47,18 +47,8 @@ export async function openS3(ref: string, sources: ImageSources, opts: S3ImageOp
       if (size !== null) checkSize(size, opts.maxBytes, f.fail);
     }
     if (!body) throw f.fail('is empty');
-    const iterator = body[Symbol.asyncIterator]();
-    let head = Buffer.alloc(0);
-    while (head.length < HEAD_BYTES) {
-      const next = await iterator.next();
-      if (next.done) break;
-      head = Buffer.concat([head, next.value]);
-    }
-    if (head.length === 0) throw f.fail('is empty');
-    const contentType: ImageContentType | null = sniff(head);
-    if (!contentType) throw f.fail(NOT_AN_IMAGE);
+    const { head, contentType, rest } = await sniffDownload(body, f.fail);
     const source = body;
-    const rest = { [Symbol.asyncIterator]: () => iterator };
     const filename = Key.split('/').pop() || opts.field;
     const stream = guard(rest, head, opts.probe ? null : size, opts, f.fail, () => source.destroy());
     body = undefined;

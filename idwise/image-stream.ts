@@ -19,6 +19,24 @@ export function sniff(head: Buffer): ImageContentType | null {
 
 export type Fail = (problem: string, cause?: unknown) => IdwiseError;
 
+/**
+ * Reads a downloaded body's first bytes and tells its type (empty and unknown types fail); returns them with the
+ * iterator of the rest, for guard() to send both.
+ */
+export async function sniffDownload(source: AsyncIterable<Buffer>, fail: Fail) {
+  const iterator = source[Symbol.asyncIterator]();
+  let head = Buffer.alloc(0);
+  while (head.length < HEAD_BYTES) {
+    const next = await iterator.next();
+    if (next.done) break;
+    head = Buffer.concat([head, next.value]);
+  }
+  if (head.length === 0) throw fail('is empty');
+  const contentType = sniff(head);
+  if (!contentType) throw fail(NOT_AN_IMAGE);
+  return { head, contentType, rest: { [Symbol.asyncIterator]: () => iterator } };
+}
+
 export function checkSize(size: number, maxBytes: number, fail: Fail): void {
   if (size === 0) throw fail('is empty');
   if (size > maxBytes) throw fail(`is ${size} bytes, above the ${maxBytes}-byte limit`);

@@ -1,7 +1,7 @@
 import got, { type Got, type Response } from 'got';
 import { isIdwiseError, type IdwiseError } from './errors.js';
 import { allowedHostFor, HOST_REFUSED, type ImageSources } from './image-sources.js';
-import { checkSize, guard, HEAD_BYTES, NOT_AN_IMAGE, sniff, type Fail, type ImageContentType } from './image-stream.js';
+import { checkSize, guard, HEAD_BYTES, sniffDownload, type Fail } from './image-stream.js';
 import { guardedLookup, REFUSED_CODE } from './safe-lookup.js';
 
 // Images fetched from an allowed host. Redirects are followed (pre-signed storage URLs often redirect), but
@@ -93,17 +93,7 @@ export async function openUrl(url: URL, sources: ImageSources, opts: UrlFetchOpt
     if (status < 200 || status > 299) throw f.fail(`could not be downloaded: HTTP ${status}`);
     const size = announcedSize(response, opts.probe === true);
     if (size !== null) checkSize(size, opts.maxBytes, f.fail);
-    const iterator = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-    let head = Buffer.alloc(0);
-    while (head.length < HEAD_BYTES) {
-      const next = await iterator.next();
-      if (next.done) break;
-      head = Buffer.concat([head, next.value]);
-    }
-    if (head.length === 0) throw f.fail('is empty');
-    const contentType: ImageContentType | null = sniff(head);
-    if (!contentType) throw f.fail(NOT_AN_IMAGE);
-    const rest = { [Symbol.asyncIterator]: () => iterator };
+    const { head, contentType, rest } = await sniffDownload(source as AsyncIterable<Buffer>, f.fail);
     const filename = safeDecode(url.pathname.split('/').pop() ?? '') || opts.field;
     const stream = guard(rest, head, opts.probe ? null : size, opts, f.fail, () => source.destroy());
     return { stream, size, contentType, filename };

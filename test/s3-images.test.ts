@@ -137,6 +137,8 @@ describe('s3:// image sources', () => {
   });
 
   it('answers access denied and missing credentials as non-retryable, a store that does not answer as retryable', async () => {
+    // The store itself admits only its credentials: an anonymous request is refused too.
+    expect((await fetch(`${storage.endpoint}/${storage.bucket}/photos/a1/selfie.jpg`)).status).toBe(403);
     const saved = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
     // A fresh settings object is a fresh client, which reads the credential chain anew.
     const fresh = () => ({ s3: { ...sources.s3! } });
