@@ -12,7 +12,9 @@
 #   Journey events: IDWISE_EVENTS_URL, IDWISE_EVENTS_SECRET
 #   IDWise API: IDWISE_REGION, IDWISE_BASE_URL, IDWISE_API_KEY, IDWISE_API_SECRET, IDWISE_REQUEST_TIMEOUT_MS,
 #     IDWISE_UPLOAD_TIMEOUT_MS, IDWISE_MAX_IMAGE_BYTES, IDWISE_ROUTES
-#   Image sources (at least one is required): IDWISE_IMAGE_ROOTS, IDWISE_IMAGE_HOSTS
+#   Image sources (at least one is required): IDWISE_IMAGE_ROOTS, IDWISE_IMAGE_HOSTS, IDWISE_IMAGE_BUCKETS
+#   Object storage: IDWISE_S3_ENDPOINT, IDWISE_S3_REGION, IDWISE_S3_FORCE_PATH_STYLE, IDWISE_STAGING_URL
+#     (credentials from the AWS SDK's default chain: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, a profile, a role)
 
 # Debian (glibc), not Alpine: the Temporal core bridge, swc and esbuild ship prebuilt glibc binaries.
 # Node 20 is the line the project runs and tests on (package.json engines: >=20.19).

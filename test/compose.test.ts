@@ -117,7 +117,9 @@ const tsSources = (dir: string) =>
 /** What the worker reads itself: worker/*.ts and the IDWise client's and journey events' configuration. */
 const workerSources = [
   ...tsSources('worker'),
-  ...['idwise/config.ts', 'events/config.ts'].filter((f) => existsSync(join(root, f))),
+  ...['idwise/config.ts', 'events/config.ts', 'storage/s3.ts', 'storage/staging-config.ts'].filter((f) =>
+    existsSync(join(root, f)),
+  ),
 ];
 const workerVariables = new Set(workerSources.flatMap((f) => [...namesIn(read(f))]));
 
@@ -304,9 +306,15 @@ describe(`${COMPOSE_FILE}`, () => {
     const setByImage = new Set(namesIn(dockerfile.match(/^ENV .*$/gm)?.join('\n') ?? ''));
     const needed = [...workerVariables].filter((v) => !setByImage.has(v) && v !== 'IDWISE_');
     expect({ missing: needed.filter((v) => !given.has(v)) }).toEqual({ missing: [] });
-    // Beyond what the worker code reads, only the connection to the stack's own server.
+    // Beyond what the worker code reads, only the connection to the stack's own server and the object store's
+    // credentials, which the AWS SDK's default chain reads (s3:// images, staged uploads).
     const extra = [...given].filter((v) => !workerVariables.has(v));
-    expect(extra.sort()).toEqual(['TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE']);
+    expect(extra.sort()).toEqual([
+      'AWS_ACCESS_KEY_ID',
+      'AWS_SECRET_ACCESS_KEY',
+      'TEMPORAL_ADDRESS',
+      'TEMPORAL_NAMESPACE',
+    ]);
     expect(JSON.stringify(worker.environment)).not.toMatch(/TEMPORAL_DB_PASSWORD/);
     expect(read('.gitignore')).toMatch(/^\.env$/m);
   });
