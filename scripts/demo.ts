@@ -261,9 +261,10 @@ async function main(): Promise<void> {
     say(`done in ${((Date.now() - started) / 1000).toFixed(1)} s. All journeys: ${uiUrl}/namespaces/default/workflows`);
     if (flags.keep) {
       say('--keep: everything stays up for the Web UI; press Ctrl-C to stop.');
+      // `on`: Ctrl-C arrives twice (terminal and tsx's relay); the second must not cut the clean-up short.
       await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
+        process.on('SIGINT', resolve);
+        process.on('SIGTERM', resolve);
       });
     }
     process.exitCode = failures > 0 ? 1 : 0;

@@ -30,11 +30,14 @@ try {
     `SeaweedFS S3 at ${endpoint} (bucket ${bucket}); for the worker and client: IDWISE_S3_ENDPOINT=${endpoint} ` +
       `IDWISE_S3_FORCE_PATH_STYLE=true IDWISE_IMAGE_BUCKETS=${bucket} IDWISE_STAGING_URL=s3://${bucket}/staging/. Ctrl-C stops it.`,
   );
+  // `on`, not `once`: a Ctrl-C reaches this process twice (from the terminal, and relayed by tsx), and the second
+  // must not kill it before weed has stopped and its data folder is gone.
   await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
+    process.on('SIGINT', resolve);
+    process.on('SIGTERM', resolve);
   });
   await storage.stop();
+  console.error(`SeaweedFS stopped${values.dir ? '' : '; its data folder is removed'}`);
 } catch (err) {
   console.error(`error: ${err instanceof Error ? err.message : String(err)}`);
   process.exitCode = 1;
