@@ -34,8 +34,21 @@ export interface RunningStorage {
   stop(): Promise<void>;
 }
 
+/** A port picked free can be taken before weed binds it (weed's own connections use the same range): try anew. */
+class PortTaken extends Error {}
+
 export async function startStorageServer(opts: StorageServerOptions = {}): Promise<RunningStorage> {
   const weed = resolveWeed(process.env, opts.log);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startWeed(weed, opts);
+    } catch (err) {
+      if (!(err instanceof PortTaken) || attempt === 3 || opts.port !== undefined) throw err;
+    }
+  }
+}
+
+async function startWeed(weed: string, opts: StorageServerOptions): Promise<RunningStorage> {
   const bucket = opts.bucket ?? 'idwise-images';
   const accessKeyId = opts.accessKeyId ?? `idwise${randomBytes(6).toString('hex')}`;
   const secretAccessKey = opts.secretAccessKey ?? randomBytes(24).toString('base64url');
@@ -123,5 +136,6 @@ export async function startStorageServer(opts: StorageServerOptions = {}): Promi
     if (checked) return { endpoint, region, accessKeyId, secretAccessKey, bucket, pid: child.pid!, stop };
   }
   await stop();
-  throw new Error(`SeaweedFS did not start (weed mini on port ${s3Port}); its last output:\n${output}`);
+  const message = `SeaweedFS did not start (weed mini on port ${s3Port}); its last output:\n${output}`;
+  throw /address already in use|port allocation failed/i.test(output) ? new PortTaken(message) : new Error(message);
 }

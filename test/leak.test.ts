@@ -179,6 +179,15 @@ describe('no secret or PII in clear anywhere', () => {
       '--wait',
     );
     expect(aml.code).toBe(0);
+    // Uploaded bytes: staged in the bucket under keys that must not reach history in clear. It runs beside the
+    // referred journey (the test's time limit is shared with the whole sequence).
+    await journeys.startJourney({
+      referenceNo: uploadRef,
+      flowId: FLOW_ID_SELFIE,
+      steps: { '0': { image: readFileSync(front), image2: readFileSync(back) }, '2': { image: readFileSync(selfie) } },
+    });
+    stagedKeys.push(...(await storage.staged(uploadRef)));
+    expect(stagedKeys).toHaveLength(3);
     // Referred, then approved by the sandbox's reviewer: the review's decision goes through history too.
     await journeys.startJourney({
       referenceNo: `review-approve-leak-${tag}`,
@@ -190,14 +199,6 @@ describe('no secret or PII in clear anywhere', () => {
       system: 'Refer',
       final: 'Approved',
     });
-    // Uploaded bytes: staged in the bucket under keys that must not reach history in clear.
-    await journeys.startJourney({
-      referenceNo: uploadRef,
-      flowId: FLOW_ID_SELFIE,
-      steps: { '0': { image: readFileSync(front), image2: readFileSync(back) }, '2': { image: readFileSync(selfie) } },
-    });
-    stagedKeys.push(...(await storage.staged(uploadRef)));
-    expect(stagedKeys).toHaveLength(3);
     expect((await journeys.awaitOutcome(uploadRef)).decision.final).toBe('Complete');
     expect(await storage.staged(uploadRef)).toEqual([]);
     await journeys.startJourney({
