@@ -1,8 +1,11 @@
+import { createErasureActivities } from './erasure.js';
 import { createEventActivities, type EventActivitiesConfig } from './events.js';
 import { createDecisionActivities } from './decision-activities.js';
 import { createJourneyActivities, type ActivityDeps } from './journey-activities.js';
 import { createManifestActivities, type ManifestDeps } from './manifest.js';
 import { createPreflightActivities, type PreflightDeps } from './preflight.js';
+import { createRetentionActivities } from './retention.js';
+import { createStagedImageActivities } from './staged-images.js';
 import { createStepFallbackActivities } from './step-fallback.js';
 
 export type { ActivityDeps } from './journey-activities.js';
@@ -11,7 +14,13 @@ export type { EventActivitiesConfig } from './events.js';
 
 /** All activities the worker registers, built around an injected IDWise client. */
 export function createActivities(
-  deps: ActivityDeps & ManifestDeps & PreflightDeps & { events?: EventActivitiesConfig | null },
+  deps: ActivityDeps &
+    ManifestDeps &
+    PreflightDeps & {
+      events?: EventActivitiesConfig | null;
+      /** IDWISE_RETENTION: for journeys whose retention option is unset. */
+      defaultRetention?: string;
+    },
 ) {
   return {
     // The journey learns from its first IDWise activity whether this deployment sends journey events at all.
@@ -21,5 +30,8 @@ export function createActivities(
     ...createManifestActivities(deps),
     ...createPreflightActivities(deps),
     ...createEventActivities(deps.events ?? {}),
+    ...createErasureActivities(deps),
+    ...createRetentionActivities(deps),
+    ...createStagedImageActivities(),
   };
 }

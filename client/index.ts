@@ -1,6 +1,8 @@
 export * from './connection.js';
 export * from './errors.js';
 export * from './journey-client.js';
+export type { DueErasure, EraseRequest, ErasureStarted } from './erasure-client.js';
+export type { ErasureRecord } from '../shared/erasure.js';
 export * from './mapping-file.js';
 export { formatOutcome, formatProgress, webUiLink } from './format.js';
 // For the integrator's backend: check a journey event's signature before trusting its body.

@@ -10,6 +10,7 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import type { KeyRing } from '../codec/keys.js';
+import { erasureMethods } from './erasure-client.js';
 import {
   ApplicantDetailsSchema,
   sealApplicantDetails,
@@ -161,6 +162,9 @@ export function createJourneyClient({ client, taskQueue = DEFAULT_TASK_QUEUE, pi
       if (latest.status !== 'RUNNING') throw new JourneyNotRunningError(referenceNo, latest.status, 'be cancelled');
       await handleFor(referenceNo).cancel();
     },
+
+    // eraseJourney, awaitErasure, listDueForErasure (client/erasure-client.ts).
+    ...erasureMethods(client, taskQueue),
   };
 }
 
