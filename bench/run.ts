@@ -22,6 +22,7 @@ import { writeWorkflowBundle } from '../worker/bundle.js';
 import { inheritedEnv, workerEnv } from '../chaos/worker-env.js';
 import { runBaselineJourney } from './baseline.js';
 import { runInFlight } from './in-flight.js';
+import { runRetention } from './retention.js';
 import type { EventsMode } from './in-flight-phase.js';
 import { sampleCallRate, type CallRate } from './rate.js';
 import {
@@ -90,6 +91,8 @@ const { values: flags } = parseArgs({
     modes: { type: 'string', default: 'webhooks,polling' },
     'max-cached-workflows': { type: 'string' },
     'fallback-check-interval': { type: 'string', default: '30s' },
+    // Retention mode (bench/retention.ts): N ended journeys waiting out their retention, timer vs sweep.
+    retention: { type: 'string' },
   },
   strict: true,
 });
@@ -662,7 +665,23 @@ function runWithCleanStdout(): Promise<number> {
   });
 }
 
-const run = () => (flags['in-flight'] === undefined ? main() : inFlightMain());
+/** `--retention N`: see bench/retention.ts (uses --window-s for its idle windows). */
+async function retentionMain(): Promise<number> {
+  const { cleanups, cleanup } = cleanupOnExit();
+  try {
+    const settings = {
+      n: positiveInt('retention', flags.retention!),
+      windowS: positiveInt('window-s', flags['window-s']),
+    };
+    process.stdout.write(`${await runRetention(settings, root, say, cleanups)}\n`);
+    return 0;
+  } finally {
+    await cleanup();
+  }
+}
+
+const run = () =>
+  flags.retention !== undefined ? retentionMain() : flags['in-flight'] === undefined ? main() : inFlightMain();
 (flags.json && !process.env.BENCH_JSON_CHILD ? runWithCleanStdout() : run()).then(
   (code) => {
     process.exitCode = code;
