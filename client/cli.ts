@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { isGrpcServiceError } from '@temporalio/client';
 import { PayloadDecryptionFailed } from '../codec/encryption-codec.js';
 import { loadPiiKeys } from '../pii/sealed-applicant-details.js';
-import { retentionProblem } from '../shared/erasure.js';
+import { retentionProblem } from '../shared/retention.js';
 import { DEFAULT_TASK_QUEUE, journeyWorkflowId, type StepMapping } from '../shared/journey.js';
 import { one, parse, UsageError, type CliIo, type Command } from './cli-args.js';
 import { batchCommands } from './cli-batch.js';

@@ -1,30 +1,15 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import { DURATION_PATTERN, durationToMs } from './duration.js';
 
 // The erasure workflow's contract (workflows/erasure.ts): one per reference_no, `idwise-erase-<reference_no>`.
 // Its record is what remains of a journey once it is erased, so it holds ids, counts and times only: never a
 // name, a birth date, an image path or a URL.
 
+export { retentionProblem, type Retention } from './retention.js';
+
 export const ERASE_WORKFLOW_TYPE = 'eraseJourney';
 
 export function erasureWorkflowId(referenceNo: string): string {
   return `idwise-erase-${referenceNo.trim()}`;
-}
-
-/** `none`, or a duration such as `30d`, `12h` or `90s` (retention option, --retention, IDWISE_RETENTION). */
-export type Retention = 'none' | string;
-
-/** The problem with a retention value, or null when it is one; the caller names the field. */
-export function retentionProblem(value: unknown): string | null {
-  if (value === 'none') return null;
-  if (typeof value !== 'string' || !DURATION_PATTERN.test(value)) {
-    return 'use a duration such as 30d, 12h or 90s, or none to keep the data until an explicit erase';
-  }
-  const ms = durationToMs(value);
-  if (ms < 1_000) return 'must be at least 1s, or none to keep the data until an explicit erase';
-  // Temporal durations are protobuf Durations; ten years is beyond any retention policy and well within range.
-  if (ms > 3_650 * 86_400_000) return 'must be at most 3650d (ten years), or none';
-  return null;
 }
 
 export type ErasureTrigger = 'request' | 'retention';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DURATION_PATTERN, durationToMs } from './duration.js';
-import { retentionProblem } from './erasure.js';
+import { retentionProblem } from './retention.js';
 
 // The journey workflow's contract. Validated by the client before start and again by the workflow,
 // so a hand-started workflow (CLI, UI) gets the same clear errors.

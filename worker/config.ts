@@ -6,7 +6,7 @@ import type { KeyRing } from '../codec/keys.js';
 import { loadEventsConfig, type JourneyEventsConfig } from '../events/config.js';
 import { IMAGE_SOURCES_HELP, loadIdwiseConfig, type IdwiseConfig } from '../idwise/index.js';
 import { loadPiiKeys } from '../pii/sealed-applicant-details.js';
-import { retentionProblem } from '../shared/erasure.js';
+import { retentionProblem } from '../shared/retention.js';
 import { DEFAULT_TASK_QUEUE } from '../shared/journey.js';
 
 export interface WorkerConfig {
