@@ -1,3 +1,4 @@
+import { createIdwiseClient, loadIdwiseConfig } from '../idwise/index.js';
 import { startSandbox, type RunningSandbox } from '../sandbox/index.js';
 import { expectError, sandboxApi } from './helpers/sandbox-api.js';
 
@@ -55,5 +56,45 @@ describe('Delete PII', () => {
     expect((await del(`journey/${id}`)).status).toBe(503);
     expect((await del(`journey/${id}`)).status).toBe(200);
     expect(sb.admin.journeyCounters(id)).toMatchObject({ deleteCalls: 1 });
+  });
+});
+
+describe('the IDWise client deletePii', () => {
+  const client = (routes?: string) =>
+    createIdwiseClient(
+      loadIdwiseConfig({
+        IDWISE_BASE_URL: sb.baseUrl,
+        IDWISE_API_KEY: sb.credentials.key,
+        IDWISE_API_SECRET: sb.credentials.secret,
+        IDWISE_IMAGE_ROOTS: '/tmp',
+        ...(routes ? { IDWISE_ROUTES: routes } : {}),
+      }),
+    );
+
+  it('deletes through the default route; a second delete is an IdwiseError of kind not-found', async () => {
+    const id = await start();
+    await client().deletePii(id);
+    expect(sb.admin.journeyCounters(id)?.deletedAt).toEqual(expect.any(Number));
+    await expect(client().deletePii(id)).rejects.toMatchObject({
+      name: 'IdwiseError',
+      kind: 'not-found',
+      status: 404,
+      errorCode: 'missing_requested_resource',
+      operation: 'delete-pii',
+    });
+  });
+
+  it('takes its route from IDWISE_ROUTES like the others; a 403 is forbidden, not retryable', async () => {
+    const id = await start();
+    sb.admin.setSwitches({ deletePii: 'forbidden' });
+    const v2 = client('{"delete":{"path":"v2/journey/{journey_id}"}}');
+    await expect(v2.deletePii(id)).rejects.toMatchObject({ kind: 'forbidden', status: 403, retryable: false });
+    sb.admin.setSwitches({ deletePii: 'ok' });
+    await v2.deletePii(id);
+    expect(sb.admin.journeyCounters(id)).toMatchObject({ deleteCalls: 2, deletedAt: expect.any(Number) });
+  });
+
+  it('refuses a GET delete route in IDWISE_ROUTES', () => {
+    expect(() => client('{"delete":{"method":"GET","path":"journey/{journey_id}"}}')).toThrow(/IDWISE_ROUTES.*delete/s);
   });
 });
