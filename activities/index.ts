@@ -1,8 +1,10 @@
+import { createErasureActivities } from './erasure.js';
 import { createEventActivities, type EventActivitiesConfig } from './events.js';
 import { createDecisionActivities } from './decision-activities.js';
 import { createJourneyActivities, type ActivityDeps } from './journey-activities.js';
 import { createManifestActivities, type ManifestDeps } from './manifest.js';
 import { createPreflightActivities, type PreflightDeps } from './preflight.js';
+import { createRetentionActivities } from './retention.js';
 import { createStagedImagesActivities, type StagedImagesDeps } from './staged-images.js';
 import { createStepFallbackActivities } from './step-fallback.js';
 
@@ -13,7 +15,14 @@ export type { StagedImagesDeps } from './staged-images.js';
 
 /** All activities the worker registers, built around an injected IDWise client. */
 export function createActivities(
-  deps: ActivityDeps & ManifestDeps & PreflightDeps & StagedImagesDeps & { events?: EventActivitiesConfig | null },
+  deps: ActivityDeps &
+    ManifestDeps &
+    PreflightDeps &
+    StagedImagesDeps & {
+      events?: EventActivitiesConfig | null;
+      /** IDWISE_RETENTION: for journeys whose retention option is unset. */
+      defaultRetention?: string;
+    },
 ) {
   // The journey learns from its first IDWise activity whether this deployment sends journey events at all, and
   // whether it stages images (then the journey deletes its staged images when it ends).
@@ -26,5 +35,7 @@ export function createActivities(
     ...createPreflightActivities(deps),
     ...createEventActivities(deps.events ?? {}),
     ...createStagedImagesActivities(deps),
+    ...createErasureActivities(deps),
+    ...createRetentionActivities(deps),
   };
 }

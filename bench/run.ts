@@ -23,6 +23,7 @@ import { inheritedEnv, workerEnv } from '../chaos/worker-env.js';
 import { runBaselineJourney } from './baseline.js';
 import { benchObjectStore } from './images-s3.js';
 import { runInFlight } from './in-flight.js';
+import { runRetention } from './retention.js';
 import type { EventsMode } from './in-flight-phase.js';
 import { sampleCallRate, type CallRate } from './rate.js';
 import {
@@ -93,6 +94,8 @@ const { values: flags } = parseArgs({
     'fallback-check-interval': { type: 'string', default: '30s' },
     // Where the journeys' images come from: files under the samples folder, or s3:// objects in a local SeaweedFS.
     images: { type: 'string', default: 'files' },
+    // Retention mode (bench/retention.ts): N ended journeys waiting out their retention, timer vs sweep.
+    retention: { type: 'string' },
   },
   strict: true,
 });
@@ -674,7 +677,23 @@ function runWithCleanStdout(): Promise<number> {
   });
 }
 
-const run = () => (flags['in-flight'] === undefined ? main() : inFlightMain());
+/** `--retention N`: see bench/retention.ts (uses --window-s for its idle windows). */
+async function retentionMain(): Promise<number> {
+  const { cleanups, cleanup } = cleanupOnExit();
+  try {
+    const settings = {
+      n: positiveInt('retention', flags.retention!),
+      windowS: positiveInt('window-s', flags['window-s']),
+    };
+    process.stdout.write(`${await runRetention(settings, root, say, cleanups)}\n`);
+    return 0;
+  } finally {
+    await cleanup();
+  }
+}
+
+const run = () =>
+  flags.retention !== undefined ? retentionMain() : flags['in-flight'] === undefined ? main() : inFlightMain();
 (flags.json && !process.env.BENCH_JSON_CHILD ? runWithCleanStdout() : run()).then(
   (code) => {
     process.exitCode = code;

@@ -2,14 +2,18 @@ import { resolve } from 'node:path';
 import { isGrpcServiceError } from '@temporalio/client';
 import { PayloadDecryptionFailed } from '../codec/encryption-codec.js';
 import { loadPiiKeys } from '../pii/sealed-applicant-details.js';
+import { retentionProblem } from '../shared/retention.js';
 import { DEFAULT_TASK_QUEUE, journeyWorkflowId, type StepMapping } from '../shared/journey.js';
 import { one, parse, UsageError, type CliIo, type Command } from './cli-args.js';
 import { batchCommands } from './cli-batch.js';
+import { eraseCommands } from './cli-erase.js';
 import { cliMaxImageBytes, cliStaging, withLocalFilesAsUploads } from './cli-upload.js';
 import { stepsCommand } from './cli-steps.js';
 import { connectTemporal } from './connection.js';
 import {
   BatchFailedError,
+  ErasureFailedError,
+  ErasureNotFoundError,
   JourneyAlreadyRanError,
   JourneyFailedError,
   JourneyInputError,
@@ -30,13 +34,18 @@ journeys (one Temporal workflow per reference_no)
         [--step-deadline 10m] [--wait-for-files 24h] [--on-step-feedback retake|continue]
         [--retake-timeout 24h] [--final-decision-deadline 30m] [--review-check-interval 15m]
         [--review-wait 14d] [--events polling|webhooks] [--fallback-check-interval 30s]
-        [--journey-id <IDWise journey id to resume>] [--rerun] [--wait] [--upload]
+        [--retention 30d|none] [--journey-id <IDWise journey id to resume>] [--rerun] [--wait] [--upload]
   status <reference_no> [--json]             stage, current step, retake requests, review, per-step results
   result <reference_no> [--json]             waits for the final decision; exit 1 if the journey failed
   provide-files <reference_no> --mapping <file.json> [--upload]   files for waiting steps, or a requested retake
   (--upload: the mapping's local files are staged under IDWISE_STAGING_URL first, for workers on other machines)
   cancel <reference_no>
   steps --flow <flow_id> | --journey <journey_id>       a flow's step ids and a mapping template
+
+data retention and erasure
+  erase <reference_no> [--reason TEXT] [--json]   erase IDWise's data, staged images and the Temporal
+                                                 histories of the journey; prints the erasure record
+  list --due-for-erasure [--json]                erasures scheduled by retention (or at work), soonest first
 
 batches and schedules
   batch run <manifest> [--concurrency 10] [--rerun failed|all] [--id <batch_id>]
@@ -45,7 +54,8 @@ batches and schedules
 
 environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE (or a TEMPORAL_PROFILE), TEMPORAL_TASK_QUEUE,
 IDWISE_CODEC_KEYS (required: payload encryption), IDWISE_PII_KEYS (applicant details), TEMPORAL_UI_URL (links),
-IDWISE_WEBHOOKS=on (default --events webhooks), IDWISE_STAGING_URL and IDWISE_S3_* (--upload);
+IDWISE_WEBHOOKS=on (default --events webhooks), IDWISE_RETENTION (default --retention),
+IDWISE_STAGING_URL and IDWISE_S3_* (--upload);
 steps also needs the IDWISE_* settings.`;
 
 function readApplicantFile(path: string, io: CliIo): Promise<unknown> {
@@ -85,6 +95,7 @@ function journeyOptions(values: Record<string, string | boolean | undefined>, en
     'review-wait': 'reviewWait',
     events: 'events',
     'fallback-check-interval': 'fallbackCheckInterval',
+    retention: 'retention',
   };
   const options: Record<string, string> = {};
   for (const [flag, option] of Object.entries(flags)) {
@@ -92,6 +103,12 @@ function journeyOptions(values: Record<string, string | boolean | undefined>, en
   }
   if (!options.events && ['on', 'true', '1'].includes((env.IDWISE_WEBHOOKS ?? '').toLowerCase())) {
     options.events = 'webhooks';
+  }
+  const envRetention = env.IDWISE_RETENTION?.trim();
+  if (!options.retention && envRetention) {
+    const problem = retentionProblem(envRetention);
+    if (problem) throw new UsageError(`IDWISE_RETENTION: ${problem}`);
+    options.retention = envRetention;
   }
   return options as never;
 }
@@ -112,6 +129,7 @@ const journeyCommands: Record<string, Command> = {
       'review-wait': { type: 'string' },
       events: { type: 'string' },
       'fallback-check-interval': { type: 'string' },
+      retention: { type: 'string' },
       'journey-id': { type: 'string' },
       rerun: { type: 'boolean' },
       wait: { type: 'boolean' },
@@ -183,6 +201,7 @@ const journeyCommands: Record<string, Command> = {
   },
 
   steps: stepsCommand,
+  ...eraseCommands(journeyClient),
 };
 
 /** Mistakes a user can fix get one line and exit 2; a journey that failed gets exit 1. */
@@ -203,6 +222,8 @@ function explain(err: unknown): { message: string; code: number } | null {
     err instanceof JourneyNotRunningError ||
     err instanceof StepFilesRejectedError ||
     err instanceof ImageStagingError ||
+    err instanceof ErasureFailedError ||
+    err instanceof ErasureNotFoundError ||
     err instanceof PayloadDecryptionFailed
   ) {
     return { message: err.message, code: 1 };

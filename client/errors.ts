@@ -1,3 +1,4 @@
+import type { ErasureRecord } from '../shared/erasure.js';
 import type { JourneyFailureKind } from '../shared/failures.js';
 
 export { explainFailure, type JourneyFailureKind } from '../shared/failures.js';
@@ -95,5 +96,26 @@ export class BatchFailedError extends Error {
     options?: { cause: unknown },
   ) {
     super(`batch ${batchId} failed: ${reason}`, options);
+  }
+}
+
+/** An erasure that could not erase everything: `record` says what was erased and what is left. */
+export class ErasureFailedError extends Error {
+  override readonly name = 'ErasureFailedError';
+  constructor(
+    readonly referenceNo: string,
+    readonly record: ErasureRecord | null,
+    reason: string,
+    options?: ErrorOptions,
+  ) {
+    super(`erasure of journey ${referenceNo} failed: ${reason}`, options);
+  }
+}
+
+/** No erasure was ever requested or scheduled for this reference (or its record is past the namespace retention). */
+export class ErasureNotFoundError extends Error {
+  override readonly name = 'ErasureNotFoundError';
+  constructor(readonly referenceNo: string) {
+    super(`no erasure for reference ${referenceNo}; request one with idwise-journey erase ${referenceNo}`);
   }
 }

@@ -1,6 +1,8 @@
 export * from './connection.js';
 export * from './errors.js';
 export * from './journey-client.js';
+export type { DueErasure, EraseRequest, ErasureStarted } from './erasure-client.js';
+export type { ErasureRecord } from '../shared/erasure.js';
 export * from './mapping-file.js';
 export * from './uploads.js';
 export { loadStagingTarget } from '../storage/staging-config.js';

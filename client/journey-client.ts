@@ -10,6 +10,7 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import type { KeyRing } from '../codec/keys.js';
+import { erasureMethods } from './erasure-client.js';
 import {
   ApplicantDetailsSchema,
   sealApplicantDetails,
@@ -200,6 +201,9 @@ export function createJourneyClient({
       if (latest.status !== 'RUNNING') throw new JourneyNotRunningError(referenceNo, latest.status, 'be cancelled');
       await handleFor(referenceNo).cancel();
     },
+
+    // eraseJourney, awaitErasure, listDueForErasure (client/erasure-client.ts).
+    ...erasureMethods(client, taskQueue),
   };
 }
 

@@ -26,7 +26,12 @@ export const DYNAMIC_CONFIG_FILE = 'deploy/dynamicconfig/production-sql.yaml';
 export const dynamicConfigPath = () => join(repoRoot, DYNAMIC_CONFIG_FILE);
 
 export const DEFAULT_NAMESPACE = 'default';
-/** Closed journeys stay visible this long (the compose stack's README suggests the same for audits). */
+/**
+ * Closed executions (journeys, erasure records) are deleted by Temporal this long after they close: the ceiling on
+ * how long Temporal keeps a journey's encrypted history, whatever IDWISE_RETENTION says. Keep IDWISE_RETENTION at or
+ * below it (README "Data retention and erasure"): a retention erasure then finds every run's history, and an erase
+ * request within it finds every IDWise journey id.
+ */
 export const NAMESPACE_RETENTION_S = 30 * 24 * 3600;
 
 export { SEARCH_ATTRIBUTES };

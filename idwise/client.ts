@@ -48,6 +48,11 @@ export interface IdwiseApi {
   completeJourney(journeyId: string, opts?: CallOptions): Promise<CompleteJourneyResponse>;
   getJourneySummary(journeyId: string, opts?: CallOptions): Promise<JourneySummary>;
   getJourneyResult(journeyId: string, opts?: CallOptions): Promise<JourneyResult>;
+  /**
+   * IDWise's Delete PII for one journey (idwise-api.md §1, §8): any 2xx means erased. A 404 arrives as an
+   * IdwiseError of kind not-found, which callers erasing a journey treat as already erased.
+   */
+  deletePii(journeyId: string, opts?: CallOptions): Promise<void>;
 }
 
 export const OPERATIONS: Readonly<Record<RouteName, string>> = {
@@ -56,6 +61,7 @@ export const OPERATIONS: Readonly<Record<RouteName, string>> = {
   complete: 'complete-journey',
   summary: 'get-journey-summary',
   result: 'get-journey-result',
+  delete: 'delete-pii',
 };
 
 interface Send {
@@ -279,6 +285,12 @@ export function createIdwiseClient(config: IdwiseConfig): IdwiseApi {
       const id = requireText('result', 'journeyId', journeyId, 200);
       const res = await send({ ...journeyCall('result', id), signal: opts.signal });
       return readBody('result', res, JourneyResultSchema);
+    },
+
+    async deletePii(journeyId, opts = {}) {
+      const id = requireText('delete', 'journeyId', journeyId, 200);
+      const res = await send({ ...journeyCall('delete', id), signal: opts.signal });
+      readAcknowledgement('delete', res);
     },
   };
 }

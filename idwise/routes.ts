@@ -3,12 +3,15 @@ import { z } from 'zod';
 // IDWise's paths disagree between its reference pages, its newest guide and its SDK (idwise-api.md §1),
 // so every route lives in one table that IDWISE_ROUTES can override without a code change.
 
-export const ROUTE_NAMES = ['start', 'process', 'summary', 'complete', 'result'] as const;
+export const ROUTE_NAMES = ['start', 'process', 'summary', 'complete', 'result', 'delete'] as const;
 export type RouteName = (typeof ROUTE_NAMES)[number];
 
 export interface Route {
-  method: 'GET' | 'POST';
-  /** Relative to the base URL. `{journey_id}` is replaced by the id; GET routes without it send `?journey_id=`. */
+  method: 'GET' | 'POST' | 'DELETE';
+  /**
+   * Relative to the base URL. `{journey_id}` is replaced by the id; GET and DELETE routes without it send
+   * `?journey_id=`, POST routes a JSON body with journey_id.
+   */
   path: string;
 }
 export type RouteTable = Readonly<Record<RouteName, Route>>;
@@ -22,6 +25,8 @@ export const DEFAULT_ROUTES: RouteTable = Object.freeze({
   complete: { method: 'POST', path: 'v2/complete-journey' },
   summary: { method: 'GET', path: 'v2/get-journey-summary' },
   result: { method: 'GET', path: 'v2/get-journey-result' },
+  // Delete PII has one documented spelling (idwise-api.md §1: DELETE /journey/{journey-id} on the region's base URL).
+  delete: { method: 'DELETE', path: 'journey/{journey_id}' },
 });
 
 // got's prefixUrl refuses inputs that start with a slash, so a leading slash is dropped here.
@@ -48,6 +53,8 @@ export const RouteOverridesSchema = z.strictObject({
   complete: postOnly.optional(),
   summary: RouteSchema.optional(),
   result: RouteSchema.optional(),
+  // A deployment whose IDWise spells it as a POST (the JENTIC /delete/{id}) may say so; never a GET.
+  delete: z.strictObject({ method: z.enum(['DELETE', 'POST']).optional(), path: PathSchema }).optional(),
 });
 export type RouteOverrides = z.infer<typeof RouteOverridesSchema>;
 
@@ -69,5 +76,5 @@ export function journeyTarget(
   if (route.path.includes(JOURNEY_ID_PLACEHOLDER)) {
     return { path: route.path.split(JOURNEY_ID_PLACEHOLDER).join(encodeURIComponent(journeyId)) };
   }
-  return route.method === 'GET' ? { path: route.path, searchParams: { journey_id: journeyId } } : { path: route.path };
+  return route.method === 'POST' ? { path: route.path } : { path: route.path, searchParams: { journey_id: journeyId } };
 }

@@ -14,7 +14,7 @@ import {
 // The sandbox's config file (sandbox.config.json) and the run-time knobs (switches, faults), validated with
 // zod so a typo in the file fails at start with the field's path instead of silently changing behaviour.
 
-export const OPERATIONS = ['start', 'process', 'summary', 'complete', 'result'] as const;
+export const OPERATIONS = ['start', 'process', 'summary', 'complete', 'result', 'delete'] as const;
 /** One IDWise API operation; every route alias maps to one of these. */
 export type Operation = (typeof OPERATIONS)[number];
 
@@ -112,6 +112,11 @@ export const SwitchesPatchSchema = z
     finalProcessingMs: ms,
     /** review-approve- / review-reject- journeys get their manual decision this long after final processing. */
     autoReviewDelayMs: ms,
+    /**
+     * Delete PII (DELETE /journey/{id}): `ok` deletes; `forbidden` answers 403 unauthorized (a key without the
+     * right to delete); `error` answers 500. Transient 5xx/429 for a while: the faults with routes ["delete"].
+     */
+    deletePii: z.enum(['ok', 'forbidden', 'error']),
   })
   .partial();
 export type Switches = Required<z.output<typeof SwitchesPatchSchema>>;
@@ -132,6 +137,7 @@ export const DEFAULT_SWITCHES: Switches = {
   resultBeforeComplete: 'partial',
   finalProcessingMs: 1000,
   autoReviewDelayMs: 5000,
+  deletePii: 'ok',
 };
 
 const FeedbackSchema = z.strictObject({ code: z.string().min(1), title: z.string(), details: z.string() });

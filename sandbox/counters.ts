@@ -19,6 +19,10 @@ export interface JourneyCounters {
   pollRuleViolations: number;
   completeCalls: number;
   resultCalls: number;
+  /** Delete PII calls that reached this journey (the first deletes it; later ones answer 404). */
+  deleteCalls: number;
+  /** When Delete PII removed the journey (epoch ms), else null. */
+  deletedAt: number | null;
 }
 
 /** Per webhook event name. An event sent twice by the duplicate fault counts once in `duplicated`. */
@@ -55,6 +59,8 @@ export interface Counters {
     processSubmissions: number;
     summaryCalls: number;
     pollRuleViolations: number;
+    /** Journeys removed by Delete PII. */
+    journeysDeleted: number;
   };
   journeys: Record<string, JourneyCounters>;
   webhooks: Record<WebhookEventName, WebhookEventCounters>;
@@ -67,13 +73,14 @@ const emptyWebhooks = () =>
   ) as Counters['webhooks'];
 
 const emptyTotals = (): Counters['totals'] => ({
-  requests: { start: 0, process: 0, summary: 0, complete: 0, result: 0 },
+  requests: { start: 0, process: 0, summary: 0, complete: 0, result: 0, delete: 0 },
   faults: { '5xx': 0, '429': 0, drop: 0, malformed: 0, slow: 0, lost: 0 },
   errors: {},
   journeysStarted: 0,
   processSubmissions: 0,
   summaryCalls: 0,
   pollRuleViolations: 0,
+  journeysDeleted: 0,
 });
 
 const emptyJourney = (): JourneyCounters => ({
@@ -85,6 +92,8 @@ const emptyJourney = (): JourneyCounters => ({
   pollRuleViolations: 0,
   completeCalls: 0,
   resultCalls: 0,
+  deleteCalls: 0,
+  deletedAt: null,
 });
 
 const bump = (rec: Record<string, number>, key: string) => (rec[key] = (rec[key] ?? 0) + 1);
@@ -166,6 +175,14 @@ export class CounterStore {
   }
   result(journeyId: string): void {
     this.of(journeyId).resultCalls++;
+  }
+  /** A Delete PII call for a journey id; `deleted` when it removed the journey. */
+  deleteCall(journeyId: string, deleted: boolean, at = Date.now()): void {
+    const c = this.of(journeyId);
+    c.deleteCalls++;
+    if (!deleted) return;
+    this.totals.journeysDeleted++;
+    c.deletedAt = at;
   }
 
   private timesOf(journeyId: string): JourneyTimings {

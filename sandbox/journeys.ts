@@ -47,6 +47,8 @@ export interface Journey {
   steps: StepState[];
   lastSummaryAt: number | null;
   lastSubmittedStep: string | null;
+  /** Set by Delete PII: the journey is gone from the store; its pending timers send nothing more. */
+  deleted: boolean;
 }
 
 export type ManualDecision = 'Approved' | 'Rejected';
@@ -105,6 +107,7 @@ export class JourneyStore {
       steps: flow.steps.map((def, index) => ({ def, index, attempts: [] })),
       lastSummaryAt: null,
       lastSubmittedStep: null,
+      deleted: false,
     };
     this.byId.set(journey.id, journey);
     this.byRef.set(referenceNo, [...(this.byRef.get(referenceNo) ?? []), journey]);
@@ -113,6 +116,17 @@ export class JourneyStore {
 
   get(id: string): Journey | undefined {
     return this.byId.get(id);
+  }
+
+  /** Delete PII: the journey, its images and applicant details are forgotten. */
+  delete(journey: Journey): void {
+    journey.deleted = true;
+    journey.applicantDetails = undefined;
+    for (const step of journey.steps) for (const attempt of step.attempts) attempt.images = [];
+    this.byId.delete(journey.id);
+    const rest = (this.byRef.get(journey.referenceNo) ?? []).filter((j) => j !== journey);
+    if (rest.length > 0) this.byRef.set(journey.referenceNo, rest);
+    else this.byRef.delete(journey.referenceNo);
   }
 
   byReference(referenceNo: string): Journey[] {

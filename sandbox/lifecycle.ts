@@ -92,6 +92,8 @@ export class Lifecycle {
   }
 
   private emit(event: WebhookEventName, journey: Journey, fields: Record<string, unknown>): void {
+    // A journey erased by Delete PII says nothing more, whatever its timers had planned.
+    if (journey.deleted) return;
     this.deps.webhooks.emit(event, { journeyId: journey.id, referenceNo: journey.referenceNo, ...fields });
   }
 }

@@ -7,7 +7,7 @@ import { viewStep } from './journeys.js';
 import { journeyResult } from './result.js';
 import { journeySummary, stepSummaries } from './summary.js';
 
-// Start, complete, summary and result (process-journey-step lives in process-step.ts).
+// Start, complete, summary, result and Delete PII (process-journey-step lives in process-step.ts).
 
 // reference_no: IDWise's documented alphabet (idwise-api.md §3), the same one the client checks before sending.
 const StartBody = z.object({
@@ -124,4 +124,27 @@ export async function getResult(ctx: ApiContext): Promise<ApiAnswer> {
     throw new ApiError(400, 'journey_not_completed', `Journey ${journey.id} is not completed yet`);
   }
   return ok(journeyResult(journey, state.switches, now));
+}
+
+/**
+ * Delete PII (idwise-api.md §1, §8: `DELETE /journey/{journey_id}`, 2xx on success): the journey, its images and
+ * applicant details are gone, so summary, result and a second delete answer 404 missing_requested_resource.
+ */
+export async function deleteJourney(ctx: ApiContext): Promise<ApiAnswer> {
+  const id = journeyIdFromQuery(ctx);
+  const { state, now } = ctx;
+  let deleted = false;
+  try {
+    const journey = requireJourney(ctx, id);
+    const refusal = state.switches.deletePii;
+    if (refusal === 'forbidden') {
+      throw new ApiError(403, 'unauthorized', `This API key may not delete the data of journey ${id}`);
+    }
+    if (refusal === 'error') throw new ApiError(500, 'internal_server_error', 'Delete PII failed (sandbox switch)');
+    state.journeys.delete(journey);
+    deleted = true;
+    return ok({ success: true, message: `Journey ${id} data deleted` });
+  } finally {
+    state.counters.deleteCall(id, deleted, now);
+  }
 }

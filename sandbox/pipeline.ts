@@ -5,7 +5,7 @@ import type { ApiAnswer, ApiContext } from './context.js';
 import { SERVER_ERRORS, tooManyRequests } from './errors.js';
 import type { FaultPlan, PlannedFault } from './faults.js';
 import { sendError, sendJson, sendText, sleep } from './http.js';
-import { completeJourney, getResult, getSummary, startJourney } from './operations.js';
+import { completeJourney, deleteJourney, getResult, getSummary, startJourney } from './operations.js';
 import { processStep } from './process-step.js';
 import { FASTIFY_ROUTES } from './routes.js';
 import type { SandboxState } from './state.js';
@@ -29,6 +29,7 @@ const HANDLERS: Record<Operation, (ctx: ApiContext) => Promise<ApiAnswer>> = {
   summary: getSummary,
   complete: completeJourney,
   result: getResult,
+  delete: deleteJourney,
 };
 
 /** Closes the connection without an answer (drop and lost faults, shutdown, a client that left). */
@@ -99,7 +100,7 @@ export function apiRoutes(state: SandboxState, deps: PipelineDeps) {
     return sendJson(reply, answer.status, answer.body, { signal, slowBodyMs: info.plan?.slowBodyMs ?? 0 });
   };
 
-  const register = (app: FastifyInstance, op: Operation, method: 'GET' | 'POST', urls: string[]) => {
+  const register = (app: FastifyInstance, op: Operation, method: 'GET' | 'POST' | 'DELETE', urls: string[]) => {
     for (const url of urls) app.route({ method, url, onRequest: guard(op), handler: handle(op) });
   };
 

@@ -2,11 +2,13 @@ import type { Operation } from './config.js';
 
 // The route table. Defaults follow the guide in seed/ (idwise-api.md §1 "Project decision"); the aliases are
 // the other spellings sources use: a /journey prefix (reference pages, SDK), /v2/summary/{id} (reference
-// pages, SDK, JENTIC) and /v2/get/{id} (JENTIC). Ids in the path win over a journey_id query parameter.
+// pages, SDK, JENTIC), /v2/get/{id} (JENTIC) and /v2/journey/{id} for Delete PII. Ids in the path win over a journey_id query parameter.
+
+type Method = 'GET' | 'POST' | 'DELETE';
 
 interface RouteDef {
   op: Operation;
-  method: 'GET' | 'POST';
+  method: Method;
   path: RegExp;
 }
 
@@ -21,12 +23,14 @@ export const ROUTES: readonly RouteDef[] = [
   // The docs' summary URL ends with a slash, so the id is a path segment; without one, ?journey_id= is used.
   { op: 'summary', method: 'GET', path: v2('summary(?:/([^/]+))?') },
   { op: 'result', method: 'GET', path: v2('get/([^/]+)') },
+  // Delete PII as documented (DELETE /journey/{id}), and with the /v2/ prefix of the other routes.
+  { op: 'delete', method: 'DELETE', path: /^(?:\/v2)?\/journey\/([^/]+)\/?$/ },
 ];
 
 const both = (rest: string) => [`/v2/${rest}`, `/journey/v2/${rest}`];
 
 /** The same table as Fastify route paths (registered with ignoreTrailingSlash). */
-export const FASTIFY_ROUTES: readonly { op: Operation; method: 'GET' | 'POST'; urls: string[] }[] = [
+export const FASTIFY_ROUTES: readonly { op: Operation; method: Method; urls: string[] }[] = [
   { op: 'start', method: 'POST', urls: both('start-journey') },
   { op: 'process', method: 'POST', urls: both('process-journey-step') },
   { op: 'complete', method: 'POST', urls: both('complete-journey') },
@@ -36,6 +40,7 @@ export const FASTIFY_ROUTES: readonly { op: Operation; method: 'GET' | 'POST'; u
     urls: [...both('get-journey-summary'), ...both('summary'), ...both('summary/:journeyId')],
   },
   { op: 'result', method: 'GET', urls: [...both('get-journey-result'), ...both('get/:journeyId')] },
+  { op: 'delete', method: 'DELETE', urls: ['/journey/:journeyId', '/v2/journey/:journeyId'] },
 ];
 
 /** For the 404 handler: a path some route serves with another method answers 405 with Allow. */

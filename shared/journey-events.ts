@@ -8,6 +8,8 @@ export const JOURNEY_EVENT_TYPES = [
   'journey.awaiting-review',
   'journey.decided',
   'journey.failed',
+  /** Sent by the erasure workflow once the journey's data is gone (ids and counts only). */
+  'journey.erased',
 ] as const;
 export type JourneyEventType = (typeof JOURNEY_EVENT_TYPES)[number];
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DURATION_PATTERN, durationToMs } from './duration.js';
+import { retentionProblem } from './retention.js';
 
 // The journey workflow's contract. Validated by the client before start and again by the workflow,
 // so a hand-started workflow (CLI, UI) gets the same clear errors.
@@ -96,6 +97,18 @@ export function defineJourneySchemas() {
      */
     events: z.enum(['polling', 'webhooks']).default('polling'),
     fallbackCheckInterval: DurationSchema.default('30s').refine(atLeastTwoSeconds, TWO_SECONDS),
+    /**
+     * How long after the journey ends its data is erased (IDWise, staged images, Temporal histories): a duration
+     * such as 30d, or none (kept until an explicit erase). Unset: the worker's IDWISE_RETENTION.
+     */
+    retention: z
+      .string()
+      .trim()
+      .superRefine((v, ctx) => {
+        const problem = retentionProblem(v);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .optional(),
   });
 
   const JourneyInputSchema = z.strictObject({

@@ -622,6 +622,8 @@ describe('counters and admin HTTP', () => {
       pollRuleViolations: 0,
       completeCalls: 2,
       resultCalls: 1,
+      deleteCalls: 0,
+      deletedAt: null,
     });
     expect(sb.admin.counters().totals).toMatchObject({
       journeysStarted: 1,

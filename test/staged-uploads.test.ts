@@ -16,7 +16,7 @@ import { startTestStorage, type TestStorage } from './helpers/storage.js';
 // Bytes a backend holds (an upload from the applicant's app) as journey images, against a real S3 server
 // (SeaweedFS): the client stages Buffers and Readables under IDWISE_STAGING_URL, a retake is answered with an
 // upload, the CLI's --upload stages a mapping's local files, and a journey's staged objects are gone once it ends,
-// decided or failed. A folder under IDWISE_IMAGE_ROOTS works the same for a single machine.
+// decided, failed or erased. A folder under IDWISE_IMAGE_ROOTS works the same for a single machine.
 
 const noop = () => undefined;
 const activityEnv = new MockActivityEnvironment(undefined, {
@@ -118,6 +118,24 @@ describe('staged uploads', () => {
     await env.journeys.cancel(ref);
     const err = await env.journeys.awaitOutcome(ref).catch((e: unknown) => e);
     expect((err as JourneyFailedError).kind).toBe('cancelled');
+    expect(await storage.staged(ref)).toEqual([]);
+  });
+
+  it('erasure deletes staged images a crash left behind, and says how many', async () => {
+    const ref = env.ref('pass-');
+    await env.journeys.startJourney({
+      referenceNo: ref,
+      flowId: FLOW_ID_SELFIE,
+      steps: { '0': { image: bytes.front!, image2: bytes.back! }, '2': { image: bytes.selfie! } },
+    });
+    expect((await env.journeys.awaitOutcome(ref)).decision.final).toBe('Complete');
+    expect(await storage.staged(ref)).toEqual([]);
+    // A client that crashed between staging and starting leaves objects in the journey's folder.
+    await storage.put(`staging/${journeyFolder(ref)}/left-behind.jpg`, bytes.selfie!, 'image/jpeg');
+    await storage.put(`staging/${journeyFolder(ref)}/left-behind-2.jpg`, bytes.front!, 'image/jpeg');
+    await env.journeys.eraseJourney(ref, { reason: 'ticket T-17', options: { retryInterval: '200ms' } });
+    const record = await env.journeys.awaitErasure(ref);
+    expect(record).toMatchObject({ status: 'erased', stagedImages: { deleted: 2 } });
     expect(await storage.staged(ref)).toEqual([]);
   });
 

@@ -6,6 +6,7 @@ import type { KeyRing } from '../codec/keys.js';
 import { loadEventsConfig, type JourneyEventsConfig } from '../events/config.js';
 import { IMAGE_SOURCES_HELP, loadIdwiseConfig, type IdwiseConfig } from '../idwise/index.js';
 import { loadPiiKeys } from '../pii/sealed-applicant-details.js';
+import { retentionProblem } from '../shared/retention.js';
 import { DEFAULT_TASK_QUEUE } from '../shared/journey.js';
 import { loadStagingTarget } from '../storage/staging-config.js';
 import type { StagingTarget } from '../storage/staging.js';
@@ -33,6 +34,8 @@ export interface WorkerConfig {
   maxCachedWorkflows: number;
   /** Activities this worker runs at once; most wait on IDWise or hold a lost-event check's 2 s, not on the CPU. */
   maxConcurrentActivities: number;
+  /** IDWISE_RETENTION: how long after it ends a journey without a retention option is erased; `none` keeps it. */
+  defaultRetention: string;
 }
 
 /**
@@ -80,6 +83,17 @@ const WorkerEnvSchema = z.object({
       .int('must be a whole number, e.g. 1000')
       .min(1, 'must be at least 1, e.g. 1000')
       .default(DEFAULT_MAX_CONCURRENT_ACTIVITIES),
+  ),
+  IDWISE_RETENTION: z.preprocess(
+    blankAsUnset,
+    z
+      .string()
+      .trim()
+      .superRefine((v, ctx) => {
+        const problem = retentionProblem(v);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .default('none'),
   ),
   IDWISE_MAX_CALLS_PER_SECOND: z.preprocess(
     blankAsUnset,
@@ -135,6 +149,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     staging,
     maxCachedWorkflows: parsed.data.IDWISE_MAX_CACHED_WORKFLOWS,
     maxConcurrentActivities: parsed.data.IDWISE_MAX_CONCURRENT_ACTIVITIES,
+    defaultRetention: parsed.data.IDWISE_RETENTION,
   });
 }
 

@@ -39,6 +39,8 @@ export interface JourneyWorkerOptions {
   maxCachedWorkflows?: number;
   /** IDWISE_MAX_CONCURRENT_ACTIVITIES (the SDK's default is 100). */
   maxConcurrentActivities?: number;
+  /** IDWISE_RETENTION: for journeys whose retention option is unset (default none). */
+  defaultRetention?: string;
 }
 
 /** The composition root's last step: activities around the injected client, plus the workflows. */
@@ -50,6 +52,7 @@ export function createJourneyWorker(opts: JourneyWorkerOptions): Promise<Worker>
     ...(opts.maxImageBytes ? { maxImageBytes: opts.maxImageBytes } : {}),
     events: opts.events ?? null,
     staging: opts.staging ?? null,
+    ...(opts.defaultRetention ? { defaultRetention: opts.defaultRetention } : {}),
     ...(piiKeys
       ? {
           openApplicantDetails: (sealed: string, binding: SealBinding) =>
@@ -97,6 +100,7 @@ export function workerOptionsFromConfig(config: WorkerConfig, connection: Native
     events: config.events,
     maxCachedWorkflows: config.maxCachedWorkflows,
     maxConcurrentActivities: config.maxConcurrentActivities,
+    defaultRetention: config.defaultRetention,
     // Long enough for an upload in flight to land; a deploy then never cuts one off halfway.
     shutdownGraceTime: '20s',
     ...(process.env.IDWISE_WORKFLOW_BUNDLE ? { workflowBundlePath: process.env.IDWISE_WORKFLOW_BUNDLE } : {}),

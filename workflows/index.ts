@@ -2,3 +2,4 @@
 export { identityJourney } from './journey.js';
 export { batchJourneys } from './batch.js';
 export { deliverJourneyEvents } from './journey-outbox.js';
+export { eraseJourney } from './erasure.js';

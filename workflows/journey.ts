@@ -3,6 +3,7 @@ import {
   CancellationScope,
   ContinueAsNew,
   isCancellation,
+  log,
   patched,
   setHandler,
 } from '@temporalio/workflow';
@@ -10,7 +11,7 @@ import { ErrorType } from '../shared/errors.js';
 import { explainFailure } from '../shared/failures.js';
 import { describeIssues, type JourneyInput } from '../shared/journey.js';
 import { progressQuery, provideStepFilesUpdate, type JourneyOutcome } from '../shared/progress.js';
-import { journeyActivityOptions } from './activity-options.js';
+import { acts, journeyActivityOptions } from './activity-options.js';
 import { IdwiseInbox } from './idwise-inbox.js';
 import { deleteStagedImagesOf } from './journey-cleanup.js';
 import { decide, type Continued } from './journey-decision.js';
@@ -80,6 +81,7 @@ export async function identityJourney(rawInput: JourneyInput): Promise<JourneyOu
     journeyMetrics.finished('completed', outcome.decision.final);
     await deleteStagedImagesOf(input.referenceNo, opened.stagingEnabled);
     await ctx.outbox.flush();
+    await scheduleRetention(ctx);
     return outcome;
   } catch (err) {
     if (err instanceof ContinueAsNew) throw err;
@@ -92,7 +94,28 @@ export async function identityJourney(rawInput: JourneyInput): Promise<JourneyOu
       ctx.outbox.emit('journey.failed', 'failed', { reason: cancelled ? 'cancelled' : reason, errorType: type });
       await deleteStagedImagesOf(input.referenceNo, opened?.stagingEnabled);
       await ctx.outbox.flush();
+      await scheduleRetention(ctx);
     });
     throw err;
+  }
+}
+
+/**
+ * The journey's data is erased `retention` after it ends (its option, else the worker's IDWISE_RETENTION): the
+ * erasure workflow is started with that start delay, so nothing waits in this history or on a worker.
+ */
+async function scheduleRetention(ctx: JourneyContext): Promise<void> {
+  // Journeys that ended before retention existed replay without it.
+  if (!patched('journey-retention')) return;
+  const retention = ctx.input.options.retention ?? null;
+  if (retention === 'none') return;
+  try {
+    await acts.scheduleErasure.executeWithOptions(
+      { ...ctx.opts.call, summary: `schedule the erasure of ${ctx.input.referenceNo} (retention)` },
+      [{ referenceNo: ctx.input.referenceNo, retention, journeyId: ctx.journey.journeyId }],
+    );
+  } catch (err) {
+    // The journey's own outcome stands; ops find journeys without a scheduled erasure by this warning.
+    log.warn('erasure not scheduled: erase the journey explicitly', { error: explainFailure(err).reason });
   }
 }

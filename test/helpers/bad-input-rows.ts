@@ -116,6 +116,31 @@ export function badInputRows(): BadInputRow[] {
     },
     {
       where: 'CLI',
+      input: 'start --retention "30 days"',
+      expected:
+        /options\.retention: use a duration such as 30d, 12h or 90s, or none to keep the data until an explicit erase/,
+      run: (fx) => cliStart(fx, ['--retention', '30 days']),
+    },
+    {
+      where: 'CLI',
+      input: 'start with IDWISE_RETENTION=1 month',
+      expected: /IDWISE_RETENTION: use a duration such as 30d, 12h or 90s, or none/,
+      run: (fx) => cliStart(fx, [], { IDWISE_RETENTION: '1 month' }),
+    },
+    {
+      where: 'CLI',
+      input: 'erase without a reference',
+      expected: /expected exactly one reference_no, got 0/,
+      run: (fx) => fx.cli(['erase', '--reason', 'test']),
+    },
+    {
+      where: 'CLI',
+      input: 'list without --due-for-erasure',
+      expected: /list takes --due-for-erasure/,
+      run: (fx) => fx.cli(['list']),
+    },
+    {
+      where: 'CLI',
       input: 'start --colour (unknown flag)',
       expected: /Unknown option '--colour'/,
       run: (fx) => cliStart(fx, ['--colour']),
@@ -397,6 +422,31 @@ export function badInputRows(): BadInputRow[] {
       expected: /--upload needs a staging location: set IDWISE_STAGING_URL to s3:\/\/bucket\/prefix\//,
       run: (fx) => cliStart(fx, ['--upload', '--mapping', mappingFile(fx)]),
     },
+    {
+      where: 'client.startJourney',
+      input: 'options.retention "0s"',
+      expected: /options\.retention: must be at least 1s, or none to keep the data until an explicit erase/,
+      run: startWithOptions({ retention: '0s' }),
+    },
+    {
+      where: 'client.startJourney',
+      input: 'options.retention "forever"',
+      expected: /options\.retention: use a duration such as 30d, 12h or 90s, or none/,
+      run: startWithOptions({ retention: 'forever' }),
+    },
+    {
+      where: 'client.eraseJourney',
+      input: 'a reason of 201 characters',
+      expected: /reason: must be at most 200 characters: a case or ticket number, never the applicant's name/,
+      run: (fx) => fx.journeys.eraseJourney('pass-bad-erase', { reason: 'x'.repeat(201) }),
+    },
+    {
+      where: 'client.eraseJourney',
+      input: 'reference "bad ref!"',
+      expected: /referenceNo: referenceNo may contain only A-Z a-z 0-9/,
+      run: (fx) => fx.journeys.eraseJourney('bad ref!', { reason: 'test' }),
+    },
+
     // ---- provideStepFiles on a journey waiting for files ----
     {
       where: 'client.provideStepFiles',
@@ -674,6 +724,20 @@ export function badInputRows(): BadInputRow[] {
     },
 
     // ---- the worker's environment: loadWorkerConfig ----
+    {
+      where: 'worker env',
+      input: 'IDWISE_RETENTION=30',
+      expected:
+        /IDWISE_RETENTION: use a duration such as 30d, 12h or 90s, or none to keep the data until an explicit erase/,
+      run: async (fx) => fx.workerConfig({ IDWISE_RETENTION: '30' }),
+    },
+    {
+      where: 'worker env',
+      input: 'IDWISE_RETENTION=99999d',
+      expected: /IDWISE_RETENTION: must be at most 3650d \(ten years\), or none/,
+      run: async (fx) => fx.workerConfig({ IDWISE_RETENTION: '99999d' }),
+    },
+
     {
       where: 'worker env',
       input: 'neither IDWISE_IMAGE_ROOTS nor IDWISE_IMAGE_HOSTS',

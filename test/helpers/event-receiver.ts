@@ -6,6 +6,8 @@ import { JOURNEY_EVENT_SIGNATURE_HEADER, type JourneyEvent } from '../../shared/
 export async function startEventReceiver(secret: string) {
   const received: JourneyEvent[] = [];
   const refused: string[] = [];
+  /** References whose events are answered 503 (a backend that is down for them), so they stay undelivered. */
+  const unavailableFor = new Set<string>();
   const app = Fastify();
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => done(null, body));
   app.post('/events', async (req, reply) => {
@@ -16,7 +18,9 @@ export async function startEventReceiver(secret: string) {
       refused.push((err as Error).message);
       return reply.code(401).send();
     }
-    received.push(JSON.parse(rawBody) as JourneyEvent);
+    const event = JSON.parse(rawBody) as JourneyEvent;
+    if (unavailableFor.has(event.referenceNo)) return reply.code(503).send();
+    received.push(event);
     return reply.code(204).send();
   });
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
@@ -24,6 +28,7 @@ export async function startEventReceiver(secret: string) {
     url: `${address}/events`,
     received,
     refused,
+    unavailableFor,
     of: (referenceNo: string) => received.filter((e) => e.referenceNo === referenceNo),
     close: () => app.close(),
   };
