@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 import { runCli } from './cli.js';
 
 // The CLI's process boundary: everything else is testable in-process through runCli.

@@ -20,10 +20,13 @@ export interface ResolvedCli {
 
 type Env = Record<string, string | undefined>;
 
+/** Where one-time downloads and builds (the Temporal CLI, Node 24 for CI) go, outside the repository. */
+export function cacheRoot(env: Env = process.env): string {
+  return env.IDWISE_TEMPORAL_CACHE_DIR ?? join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'idwise-temporal');
+}
+
 export function cacheDir(env: Env = process.env): string {
-  const base =
-    env.IDWISE_TEMPORAL_CACHE_DIR ?? join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'idwise-temporal');
-  return join(base, `cli-${CLI_VERSION}`);
+  return join(cacheRoot(env), `cli-${CLI_VERSION}`);
 }
 
 export function isExecutable(path: string): boolean {

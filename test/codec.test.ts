@@ -4,6 +4,7 @@ import { METADATA_ENCODING_KEY, type Payload } from '@temporalio/common';
 import { createDataConverter, getDataConverter, loadCodecKeys } from '../codec/data-converter.js';
 import { EncryptionCodec, METADATA_KEY_ID, PayloadDecryptionFailed } from '../codec/encryption-codec.js';
 import { describeKeyRing, generateKeyList, parseKeyRing, weakKeyReason } from '../codec/keys.js';
+import { codecVector, vectorPayload } from './helpers/codec-vector.js';
 
 // The codec and its keys without a server: formats, rotation, pass-through, refusals, redaction.
 
@@ -85,6 +86,23 @@ describe('EncryptionCodec', () => {
     const [decoded] = await c.decode([a!]);
     expect(text(decoded!)).toBe(text(secret));
     expect(Buffer.from(decoded!.metadata![METADATA_ENCODING_KEY]!).toString()).toBe('json/plain');
+  });
+
+  it("decrypts docs/codec.md's test vector, whose parts are the layout the document specifies", async () => {
+    const v = codecVector();
+    const [decoded] = await codec(v.codecKeys).decode([vectorPayload(v.encrypted)]);
+    expect(decoded).toEqual(vectorPayload(v.plain));
+    const data = Buffer.from(v.encrypted.data!, 'base64');
+    expect(data.toString('hex')).toBe(v.ivHex + v.ciphertextHex + v.tagHex);
+    expect(v.ciphertextHex.length).toBe(v.plaintextHex.length);
+    // The same payload encrypted here decrypts with the vector's key (fresh IV, so other bytes).
+    const [again] = await codec(v.codecKeys).encode([vectorPayload(v.plain)]);
+    expect(again!.metadata).toEqual(vectorPayload(v.encrypted).metadata);
+    expect(again!.data!.length).toBe(data.length);
+    // One flipped ciphertext bit fails authentication.
+    data[20]! ^= 1;
+    const altered = { ...vectorPayload(v.encrypted), data };
+    await expect(codec(v.codecKeys).decode([altered])).rejects.toThrow(PayloadDecryptionFailed);
   });
 
   it('passes payloads without the encryption metadata through unchanged (history from before the codec)', async () => {

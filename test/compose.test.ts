@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { COMPOSE_IMAGES, DYNAMIC_CONFIG_FILE, TEMPORAL_SERVER_VERSION } from '../cluster/release.js';
 import { PORT_NAMES, serverConfig, type ServerPorts } from '../cluster/server-config.js';
 import { SEARCH_ATTRIBUTES } from '../shared/search-attributes.js';
-import { heapWarning, workerProcessArgs } from '../worker/node-flags.js';
+import { heapWarning, WORKER_NODE_FLAGS, workerProcessArgs } from '../worker/node-flags.js';
 
 // The production deployment (docker-compose.temporal.yml, deploy/, .env.example) is checked against the code
 // it deploys, without Docker: when someone adds a search attribute or an environment variable and forgets
@@ -398,7 +398,9 @@ describe('worker image and .env.example', () => {
   it('runs the worker with the V8 flags every worker process of the repo uses (worker/node-flags.ts)', () => {
     const script = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts.worker!;
     expect(script).toBe(`node ${workerProcessArgs().join(' ')}`);
-    expect(dockerfile).toMatch(/CMD \["npm", "run", "worker"\]/);
+    // The image runs the built entry point with the same flags, node as the process tini signals.
+    const cmd = JSON.parse(/^CMD (\[.*\])$/m.exec(dockerfile)?.[1] ?? 'null') as string[] | null;
+    expect(cmd).toEqual(['node', ...WORKER_NODE_FLAGS, 'dist/worker/main.js']);
   });
 
   it('warns at start, naming the fix, when the workflow cache will not fit the V8 heap', () => {
@@ -497,18 +499,30 @@ describe('worker image and .env.example', () => {
     expect(read('.dockerignore')).toMatch(/^\.env$/m);
   });
 
-  it('runs the worker with production dependencies only', () => {
-    expect(dockerfile).toMatch(/^FROM node:20-bookworm-slim$/m);
+  it('runs the built worker on Node 24 LTS with production dependencies only', () => {
+    const froms = [...dockerfile.matchAll(/^FROM (\S+)/gm)].map((m) => m[1]);
+    expect(froms).toEqual(['node:24-bookworm-slim', 'node:24-bookworm-slim']);
+    expect(dockerfile).toMatch(/^RUN npm run build /m);
     expect(dockerfile).toMatch(/npm ci --omit=dev/);
-    expect(dockerfile).toMatch(/^CMD \["npm", "run", "worker"\]$/m);
-    // --omit=dev drops devDependencies: what the worker needs at run time must be a dependency.
-    const pkg = JSON.parse(read('package.json')) as {
-      scripts: Record<string, string>;
-      dependencies: Record<string, string>;
-    };
-    expect(pkg.scripts.worker).toMatch(/--import tsx /);
-    expect(pkg.dependencies).toHaveProperty(['tsx']);
-    expect(pkg.dependencies).toHaveProperty(['@temporalio/worker']);
-    expect(dockerfile).toMatch(/^ENV IDWISE_WORKFLOW_BUNDLE=(\S+)$/m);
+    expect(dockerfile).toMatch(/^COPY --from=build \/app\/dist \.\/dist$/m);
+    expect(dockerfile).toMatch(/^ENV IDWISE_WORKFLOW_BUNDLE=\/app\/dist\/workflow-bundle\.js$/m);
+    // --omit=dev drops devDependencies: every package the built code imports must be a dependency, and the
+    // tools that only build or test (tsx, TypeScript, @temporalio/testing) must not be.
+    const pkg = JSON.parse(read('package.json')) as { dependencies: Record<string, string> };
+    const build = JSON.parse(read('tsconfig.build.json')) as { include: string[] };
+    const imported = new Set(
+      build.include.flatMap((dir) =>
+        tsSources(dir).flatMap((f) =>
+          [...read(f).matchAll(/^(?:import|export) (?!type )[^;]*? from '((?:@[^/']+\/)?[^./'][^/']*)[^']*';/gms)]
+            .map((m) => m[1]!)
+            .filter((name) => !name.startsWith('node:')),
+        ),
+      ),
+    );
+    expect(imported).toContain('@temporalio/worker');
+    expect([...imported].filter((name) => !(name in pkg.dependencies))).toEqual([]);
+    expect(Object.keys(pkg.dependencies).filter((name) => !imported.has(name))).toEqual([]);
+    for (const tool of ['tsx', 'typescript', '@temporalio/testing'])
+      expect(pkg.dependencies).not.toHaveProperty([tool]);
   });
 });

@@ -85,7 +85,11 @@ export function createJourneyWorker(opts: JourneyWorkerOptions): Promise<Worker>
   });
 }
 
-export function workerOptionsFromConfig(config: WorkerConfig, connection: NativeConnection): JourneyWorkerOptions {
+export function workerOptionsFromConfig(
+  config: WorkerConfig,
+  connection: NativeConnection,
+  env: NodeJS.ProcessEnv = process.env,
+): JourneyWorkerOptions {
   return {
     connection,
     namespace: config.namespace,
@@ -103,6 +107,6 @@ export function workerOptionsFromConfig(config: WorkerConfig, connection: Native
     defaultRetention: config.defaultRetention,
     // Long enough for an upload in flight to land; a deploy then never cuts one off halfway.
     shutdownGraceTime: '20s',
-    ...(process.env.IDWISE_WORKFLOW_BUNDLE ? { workflowBundlePath: process.env.IDWISE_WORKFLOW_BUNDLE } : {}),
+    ...(env.IDWISE_WORKFLOW_BUNDLE ? { workflowBundlePath: env.IDWISE_WORKFLOW_BUNDLE } : {}),
   };
 }

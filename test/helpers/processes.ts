@@ -11,16 +11,19 @@ export interface RunResult {
   stderr: string;
 }
 
-/** Runs the published CLI entry point (bin/idwise-journey.js) and collects its output (run's codec keys by default). */
+/**
+ * Runs the CLI's entry point from the sources (the package's bin is its build, dist/client/main.js, which
+ * test/pack-install.test.ts runs) and collects its output (run's codec keys by default).
+ */
 export function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<RunResult> {
-  return runEntry(['bin/idwise-journey.js', ...args], env);
+  return runEntry(['--import', 'tsx', 'client/main.ts', ...args], env);
 }
 
-/** Runs `node <args>` from the repository (e.g. ['--import', 'tsx', 'worker/main.ts']) to its exit. */
-export function runEntry(args: string[], env: NodeJS.ProcessEnv): Promise<RunResult> {
+/** Runs `node <args>` from the repository (e.g. ['--import', 'tsx', 'worker/main.ts']), or from `cwd`, to its exit. */
+export function runEntry(args: string[], env: NodeJS.ProcessEnv, cwd = repoRoot): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, {
-      cwd: repoRoot,
+      cwd,
       env: { ...cleanEnv(), ...testCodecEnv(), ...env },
     });
     let stdout = '';
@@ -32,11 +35,17 @@ export function runEntry(args: string[], env: NodeJS.ProcessEnv): Promise<RunRes
   });
 }
 
-/** Starts `worker/main.ts` in its own process (run's codec keys by default); resolves once it polls its task queue. */
-export function startWorkerProcess(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
+/**
+ * Starts `worker/main.ts` in its own process (run's codec keys by default), or `node <args>` in `cwd` (a worker
+ * started from the installed package); resolves once it polls its task queue.
+ */
+export function startWorkerProcess(
+  env: NodeJS.ProcessEnv,
+  command: { args: string[]; cwd: string } = { args: workerProcessArgs(), cwd: repoRoot },
+): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, workerProcessArgs(), {
-      cwd: repoRoot,
+    const child = spawn(process.execPath, command.args, {
+      cwd: command.cwd,
       env: { ...cleanEnv(), ...testCodecEnv(), ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
