@@ -413,6 +413,22 @@ describe('connect-time address check (DNS rebinding)', () => {
     ['fd00::1', 6],
     ['fe80::1', 6],
     ['::ffff:127.0.0.1', 6],
+    // Issue 20, item 10: translation, tunnelling, benchmarking, special-purpose, multicast and broadcast ranges.
+    ['64:ff9b::a9fe:a9fe', 6], // NAT64 of 169.254.169.254
+    ['64:ff9b:1::a00:1', 6], // local-use NAT64
+    ['::127.0.0.1', 6], // IPv4-compatible
+    ['::a9fe:a9fe', 6],
+    ['::ffff:7f00:1', 6], // IPv4-mapped, hex form
+    ['2002:7f00:1::1', 6], // 6to4 of 127.0.0.1
+    ['fec0::1', 6], // site-local
+    ['ff02::1', 6], // multicast
+    ['198.18.0.1', 4], // benchmarking
+    ['198.19.255.254', 4],
+    ['192.0.0.170', 4], // IETF protocol assignments
+    ['224.0.0.251', 4], // multicast
+    ['239.255.255.250', 4],
+    ['255.255.255.255', 4], // broadcast
+    ['240.0.0.1', 4], // reserved
   ])('refuses a listed name that resolves to %s', async (address, family) => {
     await expect(lookupWith(['images.example.com'], [{ address, family }], true)).rejects.toMatchObject({
       message: 'host not allowed',
@@ -425,5 +441,14 @@ describe('connect-time address check (DNS rebinding)', () => {
     await expect(lookupWith(['images.example.com'], answer, true)).resolves.toEqual(answer);
     await expect(lookupWith(['images.example.com'], answer, false)).resolves.toBe('93.184.216.34');
     expect(isInternalAddress('8.8.8.8')).toBe(false);
+    for (const outside of [
+      '::ffff:8.8.8.8',
+      '198.20.0.1',
+      '192.0.1.1',
+      '223.255.255.255',
+      '2001:4860:4860::8888',
+      '2003::1',
+    ])
+      expect([outside, isInternalAddress(outside)]).toEqual([outside, false]);
   });
 });
