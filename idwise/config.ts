@@ -26,7 +26,10 @@ export interface IdwiseConfig {
   uploadTimeoutMs: number;
   /** Images above this are refused before upload (IDWise's SDKs stop at 6 MB, idwise-api.md §9). */
   maxImageBytes: number;
-  /** IDWISE_IMAGE_ROOTS / IDWISE_IMAGE_HOSTS: where images may come from (nothing when neither is set). */
+  /**
+   * IDWISE_IMAGE_ROOTS / IDWISE_IMAGE_HOSTS: where images may come from (nothing when neither is set), and
+   * IDWISE_ALLOW_HARD_LINKS: whether files with several hard links are read.
+   */
   imageSources: ImageSources;
   routes: RouteTable;
 }
@@ -35,6 +38,9 @@ export interface IdwiseConfig {
 export function isLoopbackHost(hostname: string): boolean {
   return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
 }
+
+/** The largest IDWISE_MAX_IMAGE_BYTES accepted. */
+export const MAX_IMAGE_BYTES_LIMIT = 64 * 1024 * 1024;
 
 const blankAsUnset = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const optional = <T extends z.ZodType>(schema: T) => z.preprocess(blankAsUnset, schema.optional());
@@ -106,11 +112,17 @@ const EnvSchema = z.object({
       .number({ error: 'must be a number of bytes' })
       .int('must be a whole number of bytes')
       .positive()
+      // 1e10 is a typo, not a policy: IDWise's own SDKs stop at 6 MB (idwise-api.md §9).
+      .max(MAX_IMAGE_BYTES_LIMIT, `must be at most ${MAX_IMAGE_BYTES_LIMIT} bytes (64 MiB), e.g. 6291456 (6 MiB)`)
       .default(6_291_456),
   ),
   IDWISE_ROUTES: optional(RoutesJsonSchema.pipe(RouteOverridesSchema)),
   IDWISE_IMAGE_ROOTS: optional(ImageRootsSchema),
   IDWISE_IMAGE_HOSTS: optional(ImageHostsSchema),
+  IDWISE_ALLOW_HARD_LINKS: z.preprocess(
+    (v) => (typeof blankAsUnset(v) === 'string' ? (v as string).trim().toLowerCase() : undefined),
+    z.enum(['on', 'off'], { error: 'must be on or off' }).default('off'),
+  ),
 });
 
 /** Validates the IDWISE_* variables, naming every bad or missing one (and its fix) in a single Error. */
@@ -129,7 +141,11 @@ export function loadIdwiseConfig(env: NodeJS.ProcessEnv | Record<string, string 
     requestTimeoutMs: e.IDWISE_REQUEST_TIMEOUT_MS,
     uploadTimeoutMs: e.IDWISE_UPLOAD_TIMEOUT_MS,
     maxImageBytes: e.IDWISE_MAX_IMAGE_BYTES,
-    imageSources: Object.freeze({ roots: e.IDWISE_IMAGE_ROOTS ?? [], hosts: e.IDWISE_IMAGE_HOSTS ?? [] }),
+    imageSources: Object.freeze({
+      roots: e.IDWISE_IMAGE_ROOTS ?? [],
+      hosts: e.IDWISE_IMAGE_HOSTS ?? [],
+      allowHardLinks: e.IDWISE_ALLOW_HARD_LINKS === 'on',
+    }),
     routes: buildRouteTable(e.IDWISE_ROUTES),
   });
 }

@@ -25,6 +25,8 @@ export interface ImageSources {
   /** Real paths (symlinks resolved) of the allowed folders. */
   roots: readonly string[];
   hosts: readonly AllowedHost[];
+  /** IDWISE_ALLOW_HARD_LINKS=on: files with several hard links are read (refused by default, see safe-file.ts). */
+  allowHardLinks?: boolean;
 }
 
 /** No roots and no hosts: what a client gets when neither variable is set. Everything is refused. */
@@ -48,13 +50,22 @@ export const ImageRootsSchema = z.string().transform((raw, ctx) => {
       ctx.addIssue({ code: 'custom', message: `entry "${entry}" must be an absolute folder, e.g. /srv/idwise/images` });
       continue;
     }
+    let real: string;
     try {
-      const real = realpathSync(resolve(entry));
+      real = realpathSync(resolve(entry));
       if (!statSync(real).isDirectory()) throw new Error('not a folder');
-      roots.push(real);
     } catch {
       ctx.addIssue({ code: 'custom', message: `entry "${entry}" is not an existing folder` });
+      continue;
     }
+    if (real === sep) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `entry "${entry}" is the whole file system: name the folder images are kept in, e.g. /srv/idwise/images`,
+      });
+      continue;
+    }
+    roots.push(real);
   }
   return roots;
 });

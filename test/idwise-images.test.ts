@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, readFile, realpath, rm, symlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, mkdtemp, readFile, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -69,6 +69,8 @@ beforeAll(async () => {
   await writeFile(join(outside, 'secret.jpg'), await readFile(join(samples, 'selfie.jpg')));
   await symlink(join(outside, 'secret.jpg'), join(dir, 'link-out.jpg'));
   await symlink(outside, join(dir, 'dir-out'));
+  await symlink(join(outside, 'nothing-here.jpg'), join(dir, 'link-dangling.jpg'));
+  await link(join(outside, 'secret.jpg'), join(dir, 'hard-out.jpg'));
   sources.roots.push(await realpath(samples), await realpath(dir));
   opts = { maxBytes: 6_291_456, stepId: '0', field: 'image', sources };
 });
@@ -111,6 +113,8 @@ describe('openImage from a local file', () => {
     ['an existing file outside the roots', () => join(outside, 'secret.jpg'), 'not under an allowed image root'],
     ['a missing file outside the roots', () => join(outside, 'nothing.jpg'), 'not under an allowed image root'],
     ['a symlink out of a root', () => join(dir, 'link-out.jpg'), 'not under an allowed image root'],
+    // Issue 20, item 4: a dangling link answers as a link to an existing file does, so neither tells what exists.
+    ['a dangling symlink in a root', () => join(dir, 'link-dangling.jpg'), 'not under an allowed image root'],
     [
       'a missing file behind a folder symlinked out',
       () => join(dir, 'dir-out', 'none.jpg'),
@@ -128,6 +132,25 @@ describe('openImage from a local file', () => {
     const err = await imageError(openImage(path(), { ...opts, stepId: '3', field: 'image2' }));
     expect(err).toMatchObject({ kind: 'invalid-image', retryable: false, file: null });
     expect(err.message).toBe(`IDWise process-journey-step not sent: step 3 image2: ${reason}`);
+  });
+
+  it('refuses a hard link in a root to a file outside it, unless IDWISE_ALLOW_HARD_LINKS=on (issue 20, item 4)', async () => {
+    const err = await imageError(openImage(join(dir, 'hard-out.jpg'), { ...opts, stepId: '3', field: 'image' }));
+    expect(err).toMatchObject({ kind: 'invalid-image', retryable: false, file: null });
+    expect(err.message).toBe(
+      'IDWise process-journey-step not sent: step 3 image: not under an allowed image root ' +
+        '(a file with more than one hard link; set IDWISE_ALLOW_HARD_LINKS=on if the roots are yours alone)',
+    );
+    const allowed = loadIdwiseConfig({
+      IDWISE_API_KEY: 'k',
+      IDWISE_API_SECRET: 's',
+      IDWISE_IMAGE_ROOTS: dir,
+      IDWISE_ALLOW_HARD_LINKS: 'on',
+    }).imageSources;
+    expect(allowed.allowHardLinks).toBe(true);
+    const image = await openImage(join(dir, 'hard-out.jpg'), { ...opts, sources: allowed });
+    expect(image.contentType).toBe('image/jpeg');
+    image.stream.destroy();
   });
 
   it('refuses every file when no roots are configured', async () => {
