@@ -1,6 +1,6 @@
 import got, { type Response } from 'got';
 import type { z } from 'zod';
-import { REFERENCE_NO_PATTERN } from '../shared/journey.js';
+import { FLOW_ID_HELP, FLOW_ID_PATTERN, personalReferenceProblem, REFERENCE_NO_PATTERN } from '../shared/journey.js';
 import type { IdwiseConfig } from './config.js';
 import { IdwiseError, kindForStatus, parseRetryAfter, transportError } from './errors.js';
 import { openImage, type OpenedImage } from './images.js';
@@ -198,6 +198,10 @@ export function createIdwiseClient(config: IdwiseConfig): IdwiseApi {
       if (!REFERENCE_NO_PATTERN.test(referenceNo)) {
         throw invalidInput('start', 'referenceNo may contain only A-Z a-z 0-9 and - _ / \\ , . + @');
       }
+      // Also here, for workflows started by hand (Temporal CLI, Web UI) and the steps probe: the client checks first.
+      const personal = personalReferenceProblem(referenceNo);
+      if (personal) throw invalidInput('start', personal);
+      if (!FLOW_ID_PATTERN.test(flowId)) throw invalidInput('start', FLOW_ID_HELP);
       const json = {
         flow_id: flowId,
         reference_no: referenceNo,

@@ -63,6 +63,8 @@ export async function openImage(ref: string, opts: OpenImageOptions): Promise<Op
     } catch {
       throw refuse('is not a valid URL');
     }
+    // Credentials in the URL would sit in the journey's input: refused even when the client did not check.
+    if (url.username || url.password) throw refuse('must not carry user:password@: use a pre-signed URL instead');
     label = `${url.origin}${url.pathname}`; // never the query string: pre-signed URLs carry credentials there
     const transient = (problem: string, cause?: unknown) => error(`${where} ${problem}`, 'network', label, cause);
     return openUrl(url, sources, { ...opts, field: opts.field }, { fail, refuse, transient });

@@ -197,7 +197,7 @@ async function main(): Promise<void> {
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await workerRun;
     });
-    const journeys = createJourneyClient({ client, taskQueue });
+    const journeys = createJourneyClient({ client, taskQueue, piiKeys: loadPiiKeys(process.env) });
     journeysRef.current = journeys;
 
     say(

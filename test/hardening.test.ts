@@ -1,10 +1,23 @@
-import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve as resolvePath } from 'node:path';
 import { inspect } from 'node:util';
-import { generateKeyList } from '../codec/keys.js';
+import { generateKeyList, parseKeyRing } from '../codec/keys.js';
+import { journeyWorkflowId } from '../shared/journey.js';
 import { loadWorkerConfig } from '../worker/config.js';
-import { repoRoot, TEST_IMAGE_ROOTS } from './helpers/journey-env.js';
+import { searchableText, showHistory } from './helpers/history.js';
+import {
+  createJourneyEnv,
+  FLOW_ID_SELFIE,
+  images,
+  repoRoot,
+  TEST_IMAGE_ROOTS,
+  waitFor,
+  type JourneyEnv,
+} from './helpers/journey-env.js';
 
 // What the outside security review of issue 20 still found, one describe per finding, each against the real part
 // (the sandbox over HTTP, real files, the real config loaders). Bad inputs among them are rows of bad-inputs.test.ts.
@@ -99,5 +112,73 @@ describe('production dependencies (issue 20, item 11)', () => {
     expect(reached.has('@temporalio/worker')).toBe(true); // the walk does follow the imports
     const devOnly = [...reached].filter(([name]) => !(name in pkg.dependencies!));
     expect(devOnly).toEqual([]);
+  });
+});
+
+describe('image references in decoded history (issue 20, item 2)', () => {
+  const tag = randomUUID().slice(0, 8);
+  const root = realpathSync(mkdtempSync(join(tmpdir(), 'idwise-refs-')));
+  const applicantDir = join(root, 'applicants', `Zelda Needlewoman ${tag}`);
+  const signature = `sig${tag}deadbeef`;
+  let env: JourneyEnv;
+  let server: Server;
+  let imageUrl: string;
+  const requested: string[] = [];
+
+  beforeAll(async () => {
+    mkdirSync(applicantDir, { recursive: true });
+    copyFileSync(images.front, join(applicantDir, 'front.jpg'));
+    copyFileSync(images.selfie, join(applicantDir, 'selfie.jpg'));
+    const back = readFileSync(images.back);
+    server = createServer((req, res) => {
+      requested.push(req.url ?? '');
+      // A stand-in for a pre-signed storage URL: the signature in the query is the credential.
+      if (!req.url?.includes(`X-Amz-Signature=${signature}`)) return void res.writeHead(403).end();
+      res.writeHead(req.headers.range ? 206 : 200, {
+        'content-type': 'image/jpeg',
+        ...(req.headers.range ? { 'content-range': `bytes 0-31/${back.length}` } : {}),
+      });
+      res.end(req.headers.range ? back.subarray(0, 32) : back);
+    });
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+    const { port } = server.address() as AddressInfo;
+    imageUrl = `http://127.0.0.1:${port}/bucket/applicants/${tag}/back.jpg?X-Amz-Signature=${signature}`;
+    env = await createJourneyEnv({
+      imageRoots: [join(repoRoot, 'samples'), root].join(','),
+      imageHosts: `127.0.0.1:${port}`,
+      piiKeys: parseKeyRing('IDWISE_PII_KEYS', generateKeyList(['refs'])),
+    });
+    await env.startWorker();
+  });
+  afterAll(async () => {
+    await env?.close();
+    server?.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('shows only host and file name; the activity alone opens the sealed reference, at start and in provideStepFiles', async () => {
+    const referenceNo = env.ref('pass-');
+    await env.journeys.startJourney({
+      referenceNo,
+      flowId: FLOW_ID_SELFIE,
+      steps: { '0': { image: join(applicantDir, 'front.jpg'), image2: imageUrl } },
+    });
+    await waitFor(
+      'the journey to wait for step 2',
+      () => env.journeys.getProgress(referenceNo),
+      (p) => p.stage === 'waiting-for-files',
+    );
+    await env.journeys.provideStepFiles(referenceNo, { '2': { image: join(applicantDir, 'selfie.jpg') } });
+    expect((await env.journeys.awaitOutcome(referenceNo)).decision.final).toBe('Complete');
+    // The image host was reached with the signature: the worker opened what the history does not show.
+    expect(requested.some((u) => u.includes(signature))).toBe(true);
+
+    const decoded = searchableText(await showHistory(journeyWorkflowId(referenceNo), { decoded: true }));
+    for (const needle of [signature, 'X-Amz-Signature', 'Needlewoman', root, `applicants/${tag}`])
+      expect({ needle, found: decoded.includes(needle) }).toEqual({ needle, found: false });
+    // What an operator does see: where each image comes from, by host and file name.
+    expect(decoded).toContain('sealed:/…/front.jpg#');
+    expect(decoded).toContain(`sealed:http://127.0.0.1:${(server.address() as AddressInfo).port}/…/back.jpg#`);
+    expect(decoded).toContain('sealed:/…/selfie.jpg#');
   });
 });

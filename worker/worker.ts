@@ -46,6 +46,7 @@ export function createJourneyWorker(opts: JourneyWorkerOptions): Promise<Worker>
     ...(opts.imageSources ? { imageSources: opts.imageSources } : {}),
     ...(opts.maxImageBytes ? { maxImageBytes: opts.maxImageBytes } : {}),
     events: opts.events ?? null,
+    piiKeys: piiKeys ?? null,
     ...(piiKeys
       ? {
           openApplicantDetails: (sealed: string, binding: SealBinding) =>

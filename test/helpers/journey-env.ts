@@ -7,6 +7,7 @@ import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporal
 import type { EventActivitiesConfig } from '../../activities/index.js';
 import { createJourneyClient, type JourneyClient } from '../../client/journey-client.js';
 import { getDataConverter } from '../../codec/data-converter.js';
+import type { KeyRing } from '../../codec/keys.js';
 import { createIdwiseClient, loadIdwiseConfig, type IdwiseApi, type ImageSources } from '../../idwise/index.js';
 import { startSandbox, type RunningSandbox, type SandboxSwitches } from '../../sandbox/index.js';
 import { createJourneyWorker } from '../../worker/worker.js';
@@ -61,7 +62,15 @@ function quietRuntime(): void {
 export const TEST_IMAGE_ROOTS = [join(repoRoot, 'samples'), tmpdir()].join(',');
 
 export async function createJourneyEnv(
-  opts: { sandboxSwitches?: Partial<SandboxSwitches>; imageRoots?: string; events?: EventActivitiesConfig } = {},
+  opts: {
+    sandboxSwitches?: Partial<SandboxSwitches>;
+    imageRoots?: string;
+    /** IDWISE_IMAGE_HOSTS of the worker; none by default. */
+    imageHosts?: string;
+    events?: EventActivitiesConfig;
+    /** IDWISE_PII_KEYS of client and worker: image references are then sealed in history. */
+    piiKeys?: KeyRing;
+  } = {},
 ): Promise<JourneyEnv> {
   const address = process.env.TEMPORAL_TEST_ADDRESS;
   const workflowBundlePath = process.env.TEMPORAL_TEST_WORKFLOW_BUNDLE;
@@ -74,13 +83,14 @@ export async function createJourneyEnv(
     IDWISE_API_KEY: sandbox.credentials.key,
     IDWISE_API_SECRET: sandbox.credentials.secret,
     IDWISE_IMAGE_ROOTS: opts.imageRoots ?? TEST_IMAGE_ROOTS,
+    ...(opts.imageHosts ? { IDWISE_IMAGE_HOSTS: opts.imageHosts } : {}),
   });
   const idwise = createIdwiseClient(idwiseConfig);
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: 'default', dataConverter: testDataConverter() });
   const nativeConnection = await NativeConnection.connect({ address });
   const taskQueue = `test-${randomUUID()}`;
-  const journeys = createJourneyClient({ client, taskQueue });
+  const journeys = createJourneyClient({ client, taskQueue, piiKeys: opts.piiKeys ?? null });
 
   let worker: Worker | null = null;
   let running: Promise<void> | null = null;
@@ -109,6 +119,7 @@ export async function createJourneyEnv(
         maxImageBytes: idwiseConfig.maxImageBytes,
         workflowBundlePath,
         ...(opts.events ? { events: opts.events } : {}),
+        ...(opts.piiKeys ? { piiKeys: opts.piiKeys } : {}),
         dataConverter: testDataConverter(),
       });
       running = worker.run();
