@@ -1,7 +1,9 @@
+import { STATUS_CODES } from 'node:http';
 import got, { type Response } from 'got';
 import type { z } from 'zod';
 import { FLOW_ID_HELP, FLOW_ID_PATTERN, personalReferenceProblem, REFERENCE_NO_PATTERN } from '../shared/journey.js';
 import type { IdwiseConfig } from './config.js';
+import { reduceMessage, safeErrorCode } from './error-text.js';
 import { IdwiseError, kindForStatus, parseRetryAfter, transportError } from './errors.js';
 import { openImage, type OpenedImage } from './images.js';
 import { encodeMultipart, type MultipartPart } from './multipart.js';
@@ -125,13 +127,13 @@ export function createIdwiseClient(config: IdwiseConfig): IdwiseApi {
     const operation = OPERATIONS[routeName];
     const status = res.statusCode;
     const envelope = ErrorEnvelopeSchema.safeParse(json);
-    const errorCode = envelope.success ? (envelope.data.error_code ?? null) : null;
+    const errorCode = envelope.success ? safeErrorCode(envelope.data.error_code) : null;
     const location = res.headers.location?.replace(/[?#].*$/s, '');
     const explanation =
       status >= 300 && status < 400
         ? `redirect${location ? ` to ${location}` : ''} not followed: check IDWISE_BASE_URL and IDWISE_ROUTES`
-        : ((envelope.success ? envelope.data.message : undefined)?.slice(0, 300) ??
-          `${res.statusMessage ?? 'error'} (${describeBody(res)})`);
+        : (reduceMessage(envelope.success ? envelope.data.message : undefined) ??
+          `${STATUS_CODES[status] ?? 'error'} (${describeBody(res)})`);
     const ok = status >= 200 && status <= 299;
     return new IdwiseError(
       redact(

@@ -5,7 +5,12 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve as resolvePath } from 'node:path';
 import { inspect } from 'node:util';
+import { ActivityFailure, ApplicationFailure, RetryState } from '@temporalio/common';
 import { generateKeyList, parseKeyRing } from '../codec/keys.js';
+import { createIdwiseClient, isIdwiseError, loadIdwiseConfig, reduceMessage, safeErrorCode } from '../idwise/index.js';
+import { startSandbox } from '../sandbox/index.js';
+import { ErrorType } from '../shared/errors.js';
+import { eventFailure } from '../shared/failures.js';
 import { journeyWorkflowId } from '../shared/journey.js';
 import { loadWorkerConfig } from '../worker/config.js';
 import { searchableText, showHistory } from './helpers/history.js';
@@ -180,5 +185,104 @@ describe('image references in decoded history (issue 20, item 2)', () => {
     expect(decoded).toContain('sealed:/…/front.jpg#');
     expect(decoded).toContain(`sealed:http://127.0.0.1:${(server.address() as AddressInfo).port}/…/back.jpg#`);
     expect(decoded).toContain('sealed:/…/selfie.jpg#');
+  });
+});
+
+describe("IDWise's error text (issue 20, item 1)", () => {
+  const echo = '{"full_name":"John Smith","birth_date":"1990-01-02"}';
+
+  it.each([
+    [`applicant_details invalid: ${echo}`, 'applicant_details invalid'],
+    [`Invalid value 'John Smith' for full_name`, 'Invalid value'],
+    ['John Smith is not a valid name', null],
+    ['invalid full_name John Smith', 'invalid full_name'],
+    ['birth_date 1990-01-02 is in the future', 'birth_date'],
+    ['Date of birth 02/01/1990 is invalid', null],
+    [`Validation failed for "John Smith"`, 'Validation failed for'],
+    [echo, null],
+    ['Invalid API key or secret', 'Invalid API key or secret'],
+    ['This step is already concluded and cannot be started again', 'This step is already concluded and cannot be'],
+    ['Journey 0f3a9c is completed and cannot be modified', 'Journey'],
+    ['', null],
+    [undefined, null],
+  ])('reduces %j to %j', (message, kept) => {
+    expect(reduceMessage(message)).toBe(kept);
+  });
+
+  it.each([
+    ['validation_error', 'validation_error'],
+    ['invalid_flowId', 'invalid_flowId'],
+    ['John Smith', null],
+    ['John', null],
+    [echo, null],
+    ['x'.repeat(65), null],
+    [null, null],
+  ])('keeps error_code %j as %j', (code, kept) => {
+    expect(safeErrorCode(code)).toBe(kept);
+  });
+
+  it('an IDWise that echoes the request fails start-journey with status, code and plain words only', async () => {
+    const sandbox = await startSandbox({ port: 0 });
+    try {
+      const client = createIdwiseClient(
+        loadIdwiseConfig({
+          IDWISE_BASE_URL: sandbox.baseUrl,
+          IDWISE_API_KEY: sandbox.credentials.key,
+          IDWISE_API_SECRET: sandbox.credentials.secret,
+          IDWISE_IMAGE_ROOTS: TEST_IMAGE_ROOTS,
+        }),
+      );
+      sandbox.admin.failNext({ count: 1, kind: 'echo', routes: ['start'] });
+      const err: unknown = await client
+        .startJourney({
+          flowId: 'sandbox-id-and-selfie',
+          referenceNo: `pass-echo-${process.pid}`,
+          applicantDetails: { full_name: 'Zebedee Quillfeather', birth_date: '1971-07-13' },
+        })
+        .then(
+          () => null,
+          (e: unknown) => e,
+        );
+      if (!isIdwiseError(err)) throw new Error(`expected an IdwiseError, got ${inspect(err)}`);
+      expect(err.message).toBe('IDWise start-journey failed: 400 validation_error: applicant_details invalid');
+      expect(err).toMatchObject({ kind: 'validation', status: 400, errorCode: 'validation_error', retryable: false });
+      const text = [err.message, err.stack, inspect(err, { depth: Infinity, showHidden: true })].join('\n');
+      for (const needle of ['Zebedee', 'Quillfeather', '1971-07-13', 'full_name'])
+        expect({ needle, found: text.includes(needle) }).toEqual({ needle, found: false });
+    } finally {
+      await sandbox.close();
+    }
+  });
+
+  it('the journey.failed event says operation, status and code, never the failure message', () => {
+    const refused = ApplicationFailure.create({
+      message: 'IDWise start-journey failed: 400 validation_error: applicant_details invalid',
+      type: ErrorType.IdwiseValidation,
+      nonRetryable: true,
+      details: [{ status: 400, errorCode: 'validation_error', operation: 'start-journey' }],
+    });
+    const wrapped = new ActivityFailure(
+      'Activity task failed',
+      'startJourney',
+      '1',
+      RetryState.NON_RETRYABLE_FAILURE,
+      'w',
+      refused,
+    );
+    expect(eventFailure(wrapped)).toEqual({
+      reason: 'IDWise start-journey failed: 400 validation_error',
+      errorType: ErrorType.IdwiseValidation,
+      errorCode: 'validation_error',
+      status: 400,
+    });
+    // Not an IDWise answer (a refused file): the project's own message, which names no applicant.
+    const own = ApplicationFailure.nonRetryable(
+      'step 0 image: not under an allowed image root',
+      ErrorType.InvalidImage,
+    );
+    expect(eventFailure(own)).toEqual({
+      reason: 'step 0 image: not under an allowed image root',
+      errorType: ErrorType.InvalidImage,
+    });
   });
 });

@@ -21,6 +21,8 @@ import {
   type ImageSources,
   type OpenImageOptions,
 } from '../idwise/index.js';
+import { toFailure } from '../activities/failures.js';
+import { ErrorType } from '../shared/errors.js';
 
 // openImage's pre-upload checks, and processStep's streaming upload measured in a child process: a 5 MB image
 // must go out without the client ever holding it in memory.
@@ -171,6 +173,7 @@ describe('openImage from a URL', () => {
   let server: Server;
   let base: string;
   const seenAuthorization: (string | undefined)[] = [];
+  let looped = 0;
 
   beforeAll(async () => {
     const png = await readFile(join(samples, 'passport.png'));
@@ -185,7 +188,11 @@ describe('openImage from a URL', () => {
       else if (path === '/empty.jpg') res.end();
       else if (path === '/unavailable.jpg') res.writeHead(503).end('try later');
       else if (path === '/redirect-ok') res.writeHead(302, { location: '/passport.png' }).end();
-      else if (path === '/redirect-away')
+      else if (path === '/redirect-file') res.writeHead(302, { location: 'file:///etc/passwd' }).end();
+      else if (path?.startsWith('/loop/')) {
+        looped++;
+        res.writeHead(302, { location: `/loop/${Number(path!.slice(6)) + 1}` }).end();
+      } else if (path === '/redirect-away')
         res.writeHead(302, { location: base.replace('127.0.0.1', 'localhost') + '/passport.png' }).end();
       else res.writeHead(404).end('missing');
     }));
@@ -238,6 +245,54 @@ describe('openImage from a URL', () => {
     image.stream.destroy();
     const err = await imageError(openImage(`${base}/redirect-away`, opts));
     expect(err.message).toBe('IDWise process-journey-step not sent: step 0 image: host not allowed');
+  });
+
+  it('fails a redirect to file:// and a fourth redirect at once, naming step and field (issue 20, item 7)', async () => {
+    const toFile = await imageError(openImage(`${base}/redirect-file`, { ...opts, stepId: '2', field: 'image2' }));
+    expect(toFile).toMatchObject({ kind: 'invalid-image', retryable: false, file: null });
+    expect(toFile.message).toBe(
+      'IDWise process-journey-step not sent: step 2 image2: host not allowed (a redirect to a URL that is not https)',
+    );
+    looped = 0;
+    const loop = await imageError(openImage(`${base}/loop/0`, opts));
+    expect(loop).toMatchObject({ kind: 'invalid-image', retryable: false });
+    expect(loop.message).toBe(
+      'IDWise process-journey-step not sent: step 0 image could not be downloaded: more than 3 redirects',
+    );
+    expect(looped).toBe(4); // the URL and 3 redirects, then no further request
+    for (const err of [toFile, loop]) expect(toFailure(err, { attempt: 1 })).toMatchObject({ nonRetryable: true });
+  });
+
+  it('gives an image host name that does not resolve 3 attempts, not the API retry window (issue 20, item 7)', async () => {
+    const unresolvable = { roots: [], hosts: [parseHostEntry('no-such-host.invalid')!] };
+    const err = await imageError(
+      openImage('https://no-such-host.invalid/selfie.jpg?X-Amz-Signature=abc', { ...opts, sources: unresolvable }),
+    );
+    expect(err).toMatchObject({
+      kind: 'network',
+      retryable: true,
+      maxAttempts: 3,
+      file: 'https://no-such-host.invalid/selfie.jpg',
+    });
+    expect(err.message).toBe(
+      'IDWise process-journey-step not sent: step 0 image could not be downloaded: its host name does not resolve (ENOTFOUND)',
+    );
+    expect(toFailure(err, { attempt: 1 })).toMatchObject({ nonRetryable: false, type: ErrorType.IdwiseNetwork });
+    expect(toFailure(err, { attempt: 2 })).toMatchObject({ nonRetryable: false });
+    expect(toFailure(err, { attempt: 3 })).toMatchObject({
+      nonRetryable: true,
+      type: ErrorType.IdwiseNetwork,
+      message: `${err.message}, 3 attempts`,
+    });
+    // Any other network failure keeps the whole window.
+    const reset = await imageError(
+      openImage(`http://127.0.0.1:1/selfie.jpg`, {
+        ...opts,
+        sources: { roots: [], hosts: [parseHostEntry('127.0.0.1:1')!] },
+      }),
+    );
+    expect(reset).toMatchObject({ kind: 'network', retryable: true, maxAttempts: null });
+    expect(toFailure(reset, { attempt: 50 })).toMatchObject({ nonRetryable: false });
   });
 
   it('checks the address where the connection is made: a listed name that resolves to loopback is refused', async () => {

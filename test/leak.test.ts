@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline';
 import { Client, Connection } from '@temporalio/client';
 import { startCodecServer, type RunningCodecServer } from '../codec/codec-server.js';
 import { getDataConverter, loadCodecKeys } from '../codec/data-converter.js';
-import { generateKeyList } from '../codec/keys.js';
+import { generateKeyList, parseKeyRing } from '../codec/keys.js';
 import { createJourneyClient, type JourneyClient } from '../client/journey-client.js';
 import { JourneyFailedError } from '../client/errors.js';
 import { freePort } from '../dev/free-port.js';
@@ -15,13 +15,16 @@ import { createIdwiseClient, loadIdwiseConfig } from '../idwise/index.js';
 import { FAKE_PERSON } from '../sandbox/fake-data.js';
 import { startSandbox, type RunningSandbox } from '../sandbox/index.js';
 import { ErrorType } from '../shared/errors.js';
+import { journeyWorkflowId } from '../shared/journey.js';
+import { startEventReceiver } from './helpers/event-receiver.js';
 import { searchableText, showHistory, withDecodedBase64 } from './helpers/history.js';
 import { FLOW_ID_SELFIE, images, repoRoot, TEST_IMAGE_ROOTS } from './helpers/journey-env.js';
 
 // Nothing secret or personal leaves the process in clear. Real journeys (pass, refer, with applicant details,
 // failing, a batch) run through the dev server, the sandbox with 5xx and 429 faults, a worker process and the
-// CLI; then every history, the worker's log, the CLI's output and the metrics page are searched for the API
-// secret, the Basic credentials, the codec and PII keys, names, birth dates and image paths.
+// CLI; then every history, the worker's log, the CLI's output, the journey events and the metrics page are searched
+// for the API secret, the Basic credentials, the codec and PII keys, names, birth dates and image paths. One start
+// meets an IDWise that echoes the request (applicant details and all) in its error message (issue 20, item 1).
 
 const tag = randomUUID().slice(0, 8);
 const dir = mkdtempSync(join(tmpdir(), `idwise-leak-dir-${tag}-`));
@@ -72,6 +75,8 @@ describe('no secret or PII in clear anywhere', () => {
   let baseEnv: NodeJS.ProcessEnv;
   let codec: RunningCodecServer;
   const token = randomBytes(32).toString('hex');
+  let events: Awaited<ReturnType<typeof startEventReceiver>>;
+  const eventsSecret = randomBytes(32).toString('hex');
 
   beforeAll(async () => {
     const config = JSON.parse(readFileSync(join(repoRoot, 'sandbox/sandbox.config.json'), 'utf8')) as {
@@ -91,7 +96,8 @@ describe('no secret or PII in clear anywhere', () => {
       token,
       log: () => undefined,
     });
-    journeys = createJourneyClient({ client, taskQueue });
+    journeys = createJourneyClient({ client, taskQueue, piiKeys: parseKeyRing('IDWISE_PII_KEYS', piiKeys) });
+    events = await startEventReceiver(eventsSecret);
     const metricsPort = await freePort();
     metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
     baseEnv = {
@@ -108,6 +114,8 @@ describe('no secret or PII in clear anywhere', () => {
       IDWISE_WORKFLOW_BUNDLE: process.env.TEMPORAL_TEST_WORKFLOW_BUNDLE!,
       IDWISE_IMAGE_ROOTS: TEST_IMAGE_ROOTS,
       IDWISE_METRICS_BIND: `127.0.0.1:${metricsPort}`,
+      IDWISE_EVENTS_URL: events.url,
+      IDWISE_EVENTS_SECRET: eventsSecret,
     });
     worker = w.child;
     workerLog = w.output;
@@ -121,7 +129,17 @@ describe('no secret or PII in clear anywhere', () => {
     await connection?.close();
     await sandbox?.close();
     await codec?.close();
+    await events?.close();
   });
+
+  async function waitForEvent(referenceNo: string, type: string) {
+    for (let i = 0; i < 300; i++) {
+      const found = events.of(referenceNo).find((e) => e.type === type);
+      if (found) return found;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`no ${type} event for ${referenceNo}: ${JSON.stringify(events.of(referenceNo))}`);
+  }
 
   const cli = async (...args: string[]) => {
     const run = spawnCaptured(['client/main.ts', ...args], baseEnv);
@@ -184,6 +202,31 @@ describe('no secret or PII in clear anywhere', () => {
     expect((await cli('result', `pass-missing-${tag}`)).code).toBe(1);
     expect((await cli('status', `pass-aml-${tag}`, '--json')).code).toBe(0);
 
+    // An IDWise (or a proxy) that quotes the request back in its 400: the start fails for good, and its text, with
+    // the applicant's name and birth date, must reach neither the failure, the event, the log nor the CLI.
+    sandbox.admin.failNext({ count: 1, kind: 'echo', routes: ['start'] });
+    const echoed = await cli(
+      'start',
+      '--ref',
+      `pass-echo-${tag}`,
+      '--flow',
+      FLOW_ID_SELFIE,
+      '--mapping',
+      mappingFile,
+      '--applicant',
+      applicantFile,
+      '--wait',
+    );
+    expect(echoed.code).toBe(1);
+    expect(echoed.output).toMatch(/IDWise start-journey failed: 400 validation_error: applicant_details invalid/);
+    expect(sandbox.admin.counters().totals.faults.echo).toBe(1);
+    const failedEvent = await waitForEvent(`pass-echo-${tag}`, 'journey.failed');
+    expect(failedEvent.data).toMatchObject({
+      reason: 'IDWise start-journey failed: 400 validation_error',
+      errorCode: 'validation_error',
+      status: 400,
+    });
+
     const manifest = join(dir, `manifest-${tag}.json`);
     writeFileSync(
       manifest,
@@ -229,14 +272,17 @@ describe('no secret or PII in clear anywhere', () => {
     expect(executions.length).toBeGreaterThanOrEqual(7); // 4 journeys, the batch and its 2 children
     const histories: string[] = [];
     const decoded: string[] = [];
+    const journeysDecoded: string[] = [];
     for (const e of executions) {
       histories.push(searchableText(await showHistory(e.workflowId, { runId: e.runId })));
       decoded.push(
         searchableText(await showHistory(e.workflowId, { runId: e.runId, codec: { url: codec.url, token } })),
       );
+      if (e.workflowId.startsWith(journeyWorkflowId(''))) journeysDecoded.push(decoded.at(-1)!);
     }
     const corpora = {
       histories: histories.join('\n'),
+      'journey events': JSON.stringify(events.received),
       'worker log': withDecodedBase64(workerLog()),
       'CLI output': withDecodedBase64(cliOutput),
       'metrics page': withDecodedBase64(await (await fetch(metricsUrl)).text()),
@@ -274,8 +320,17 @@ describe('no secret or PII in clear anywhere', () => {
         expect(count(withDecodedBase64(logLine), needle)).toBe(1);
       }
     }
-    // Data minimisation: even ops reading decoded histories never see the applicant's name or birth date.
+    // Data minimisation: ops reading decoded histories see no applicant name or birth date, and of a journey's images
+    // only their file names (references are sealed, issue 20 item 2): never the folders they are kept in. (The
+    // batch's own input names its manifest file, which the operator chose.)
     expect(count(through, applicant.full_name) + count(through, applicant.birth_date)).toBe(0);
+    expect(journeysDecoded.length).toBeGreaterThanOrEqual(6);
+    expect(count(journeysDecoded.join('\n'), dir)).toBe(0);
+    const shownToOps = Object.entries(needles).flatMap(([what, list]) =>
+      what === 'image paths and file names' ? [] : list,
+    );
+    expect(shownToOps.filter((needle) => count(through, needle) > 0)).toEqual([]);
+    expect(events.received.length).toBeGreaterThan(0);
     // The worker did log its keys, by id only.
     expect(workerLog()).toContain('leak-new (encrypts), leak-old');
 
