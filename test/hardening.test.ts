@@ -13,7 +13,9 @@ import { ErrorType } from '../shared/errors.js';
 import { eventFailure } from '../shared/failures.js';
 import { journeyWorkflowId } from '../shared/journey.js';
 import { loadWorkerConfig } from '../worker/config.js';
+import { freePort } from '../dev/free-port.js';
 import { searchableText, showHistory } from './helpers/history.js';
+import { runCli } from './helpers/processes.js';
 import {
   createJourneyEnv,
   FLOW_ID_SELFIE,
@@ -284,5 +286,23 @@ describe("IDWise's error text (issue 20, item 1)", () => {
       reason: 'step 0 image: not under an allowed image root',
       errorType: ErrorType.InvalidImage,
     });
+  });
+});
+
+describe('operator mistakes (issue 20, item 9)', () => {
+  it('steps with an unreachable IDWise names IDWise, not Temporal', async () => {
+    // A loopback port nobody listens on: the connection is refused at once.
+    const port = await freePort();
+    const r = await runCli(['steps', '--flow', FLOW_ID_SELFIE], {
+      IDWISE_BASE_URL: `http://127.0.0.1:${port}`,
+      IDWISE_API_KEY: 'key-0123456789',
+      IDWISE_API_SECRET: 'secret-0123456789',
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(
+      /ECONNREFUSED.*cannot reach IDWise: check IDWISE_BASE_URL \(or IDWISE_REGION\) and the network/,
+    );
+    expect(r.stderr).not.toMatch(/Temporal/);
   });
 });
