@@ -1,3 +1,4 @@
+import { activityInfo } from '@temporalio/activity';
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import { isIdwiseError, type IdwiseError } from '../idwise/index.js';
 import { ErrorType } from '../shared/errors.js';
@@ -22,12 +23,16 @@ const TYPE_BY_KIND: Record<IdwiseError['kind'], ErrorType> = {
  */
 export function toFailure(err: unknown, opts: FailureOptions = {}): unknown {
   if (!isIdwiseError(err)) return err;
-  const retryable = opts.retryable ?? err.retryable;
+  // A retry policy cannot cap attempts per failure type, so an error worth only a few attempts (an image host name
+  // that does not resolve) becomes non-retryable on its last one, while other errors keep the API retry window.
+  const attempt = opts.attempt ?? currentAttempt();
+  const exhausted = err.maxAttempts !== null && attempt !== null && attempt >= err.maxAttempts;
+  const retryable = !exhausted && (opts.retryable ?? err.retryable);
   const floor = opts.minRetryDelayMs ?? 0;
   // Retry-After replaces the policy's interval for the next attempt, so it must not undercut a rate rule.
   const delay = err.retryAfterMs === null ? null : Math.max(err.retryAfterMs, floor);
   return ApplicationFailure.create({
-    message: err.message,
+    message: exhausted ? `${err.message}, ${attempt} attempts` : err.message,
     type: TYPE_BY_KIND[err.kind],
     nonRetryable: !retryable,
     ...(delay !== null && retryable ? { nextRetryDelay: delay } : {}),
@@ -40,6 +45,16 @@ export interface FailureOptions {
   retryable?: boolean;
   /** Floor for a Retry-After delay: IDWise's 2 s rule for summary calls. */
   minRetryDelayMs?: number;
+  /** The activity's attempt number; read from the activity context when absent. */
+  attempt?: number;
+}
+
+function currentAttempt(): number | null {
+  try {
+    return activityInfo().attempt;
+  } catch {
+    return null; // not inside an activity (tests of the mapping, the CLI's own checks)
+  }
 }
 
 /** The failure to throw for an error caught from the IDWise client: counted, then mapped. */

@@ -5,7 +5,7 @@ import type { ApplicantDetails, SealBinding } from '../pii/sealed-applicant-deta
 import { ErrorType } from '../shared/errors.js';
 import { MIN_SUMMARY_INTERVAL_MS, type StepFiles, type StepMapping } from '../shared/journey.js';
 import { expectedRetry, failureOf, mapFailures } from './failures.js';
-import { checkImages, type PreflightDeps } from './preflight.js';
+import { checkImages, openedFiles, type PreflightDeps } from './preflight.js';
 import { SummaryPacer } from './summary-pacer.js';
 import { countPossiblyOrphanedStart, countSummaryCall, type SummaryPurpose } from './metrics.js';
 import { hasSubmission, isProcessed, retakeLanded, toFlowSteps, toResultSummary, toStepCheck } from './mapping.js';
@@ -156,10 +156,11 @@ export function createJourneyActivities(deps: ActivityDeps & PreflightDeps) {
         }
       }
       heartbeat({ bytesSent: 0 });
+      const opened = openedFiles(files, deps);
       const upload =
-        'skip' in files
+        'skip' in opened
           ? { journeyId, stepId, isSkipped: true }
-          : { journeyId, stepId, image: files.image, ...(files.image2 ? { image2: files.image2 } : {}) };
+          : { journeyId, stepId, image: opened.image, ...(opened.image2 ? { image2: opened.image2 } : {}) };
       try {
         await idwise.processStep(upload, { ...signal(), onProgress: (bytesSent) => heartbeat({ bytesSent }) });
       } catch (err) {

@@ -5,10 +5,18 @@ import { z } from 'zod';
 import { InputFileError, readJsonInput, SMALL_FILE_MAX_BYTES } from '../client/input-file.js';
 import { resolveMappingPaths } from '../client/mapping-file.js';
 import { NO_IMAGE_SOURCES, type ImageSources } from '../idwise/index.js';
+import type { KeyRing } from '../codec/keys.js';
 import { ApplicantDetailsSchema, type ApplicantDetails, type SealBinding } from '../pii/sealed-applicant-details.js';
+import { sealStepMapping } from '../pii/sealed-image-refs.js';
 import type { BatchEntry } from '../shared/batch.js';
 import { ErrorType } from '../shared/errors.js';
-import { describeIssues, JourneyInputSchema, type JourneyInput } from '../shared/journey.js';
+import {
+  describeIssues,
+  JourneyInputSchema,
+  journeyWorkflowId,
+  startProblems,
+  type JourneyInput,
+} from '../shared/journey.js';
 import { ManifestFileError, readManifestRows, type RawManifestRow } from './manifest-rows.js';
 
 // A batch manifest lists applicants, one journey each. JSON: an array (or { "journeys": [...] }) of
@@ -36,10 +44,16 @@ export interface ManifestDeps {
   sealApplicantDetails?: (details: ApplicantDetails, binding: SealBinding) => string;
   /** Where manifests and the files they name may be read from; nothing when absent. */
   imageSources?: ImageSources;
+  /** IDWISE_PII_KEYS: seals the rows' image references (pii/sealed-image-refs.ts); null leaves them as given. */
+  piiKeys?: KeyRing | null;
 }
 
 /** Reads rows [offset, offset + limit) of the manifest into ready-to-start journey inputs. */
-export function createManifestActivities({ sealApplicantDetails, imageSources = NO_IMAGE_SOURCES }: ManifestDeps = {}) {
+export function createManifestActivities({
+  sealApplicantDetails,
+  imageSources = NO_IMAGE_SOURCES,
+  piiKeys = null,
+}: ManifestDeps = {}) {
   const readJson = (path: string, what: string) =>
     readJsonInput(path, { what, sources: imageSources, maxBytes: SMALL_FILE_MAX_BYTES });
   const within = (baseDir: string, path: string) => (isAbsolute(path) ? path : resolve(baseDir, path));
@@ -95,7 +109,12 @@ export function createManifestActivities({ sealApplicantDetails, imageSources = 
       };
       const valid = JourneyInputSchema.safeParse(journey);
       if (!valid.success) return { row, ...referenceNo, invalid: describeIssues(valid.error) };
-      return { row, referenceNo: valid.data.referenceNo, journey };
+      const workflowId = journeyWorkflowId(valid.data.referenceNo);
+      const { steps, issues } = sealStepMapping(valid.data.steps, workflowId, piiKeys);
+      const problems = [...startProblems(valid.data), ...issues];
+      if (problems.length > 0)
+        return { row, ...referenceNo, invalid: problems.map((p) => `${p.path}: ${p.message}`).join('; ') };
+      return { row, referenceNo: valid.data.referenceNo, journey: { ...journey, steps } };
     } catch (err) {
       if (err instanceof InputFileError) return { row, ...referenceNo, invalid: err.message };
       throw err;

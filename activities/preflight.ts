@@ -1,6 +1,8 @@
-import { cancellationSignal } from '@temporalio/activity';
+import { activityInfo, cancellationSignal } from '@temporalio/activity';
+import type { KeyRing } from '../codec/keys.js';
 import { NO_IMAGE_SOURCES, openImage, type ImageSources } from '../idwise/index.js';
-import type { StepMapping } from '../shared/journey.js';
+import { openStepFiles } from '../pii/sealed-image-refs.js';
+import type { StepFiles, StepMapping } from '../shared/journey.js';
 import { toFailure } from './failures.js';
 
 // Checks every image of a journey's mapping before any IDWise journey exists, with the upload's own rules
@@ -16,6 +18,13 @@ export interface PreflightDeps {
   maxImageBytes?: number;
   /** Limit for one URL probe; default 30 s. */
   imageProbeTimeoutMs?: number;
+  /** IDWISE_PII_KEYS: opens sealed image references (pii/sealed-image-refs.ts). */
+  piiKeys?: KeyRing | null;
+}
+
+/** A step's files as they can be opened: sealed references unsealed for this journey, in this activity only. */
+export function openedFiles(files: StepFiles, deps: PreflightDeps): StepFiles {
+  return openStepFiles(files, activityInfo().workflowExecution?.workflowId ?? '', deps.piiKeys ?? null);
 }
 
 /** Checks every image of a mapping; returns how many were checked (skipped steps have none). */
@@ -23,7 +32,9 @@ export async function checkImages(steps: StepMapping, deps: PreflightDeps = {}):
   const sources = deps.imageSources ?? NO_IMAGE_SOURCES;
   const maxBytes = deps.maxImageBytes ?? 6_291_456;
   let checked = 0;
-  for (const [stepId, files] of Object.entries(steps)) {
+  for (const [stepId, sealed] of Object.entries(steps)) {
+    if ('skip' in sealed) continue;
+    const files = openedFiles(sealed, deps);
     if ('skip' in files) continue;
     for (const field of ['image', 'image2'] as const) {
       const ref = files[field];

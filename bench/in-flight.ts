@@ -71,7 +71,7 @@ export async function runInFlight(
   const journeys = createJourneyClient({ client, taskQueue });
 
   // The receiver as deployed, with this process's client: the sandbox posts to it, it signals the journey.
-  const auth = `bearer:${randomBytes(18).toString('base64url')}`;
+  const auth = `bearer:${randomBytes(24).toString('base64url')}`;
   const receiver = await startWebhookReceiver({ auth, client, host: '127.0.0.1', port: 0, log: noop });
   cleanups.push(() => receiver.close());
   const useWebhooks = (on: boolean) =>

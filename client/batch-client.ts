@@ -8,12 +8,35 @@ import {
 } from '@temporalio/client';
 import { BATCH_WORKFLOW_TYPE, BatchInputSchema, type BatchInput } from '../shared/batch.js';
 import { batchProgressQuery, type BatchProgress } from '../shared/batch-progress.js';
+import { DURATION_PATTERN, durationToMs } from '../shared/duration.js';
 import { DEFAULT_TASK_QUEUE } from '../shared/journey.js';
 import { IdwiseBatchId } from '../shared/search-attributes.js';
 import type { batchJourneys } from '../workflows/batch.js';
 import { JourneyInputError } from './errors.js';
 
 export const batchWorkflowId = (batchId: string) => `idwise-batch-${batchId}`;
+
+const EVERY_HELP = 'use one duration such as 24h, 30m or 7d (for 1d2h write 26h)';
+const CRON_HELP = 'use 5 fields (minute hour day-of-month month day-of-week), e.g. "0 2 * * *" for 02:00 daily';
+const CRON_FIELD = /^[0-9A-Za-z*?/,#-]+$/;
+const CRON_MACRO = /^@(yearly|annually|monthly|weekly|daily|hourly)$/;
+
+/** --every in ms: the SDK's own parser throws a bare TypeError on 1d2h. */
+function scheduleInterval(every: string): number {
+  const ms = DURATION_PATTERN.test(every.trim()) ? durationToMs(every) : 0;
+  if (ms < 60_000) throw new JourneyInputError([{ path: 'every', message: `${EVERY_HELP}; at least 1m` }]);
+  return ms;
+}
+
+/** A cron expression's shape; Temporal checks the values and a refusal comes back as the same kind of error. */
+function scheduleCron(cron: string): string {
+  const fields = cron.trim().split(/\s+/);
+  const ok =
+    CRON_MACRO.test(cron.trim()) ||
+    (fields.length >= 5 && fields.length <= 7 && fields.every((f) => CRON_FIELD.test(f)));
+  if (!ok) throw new JourneyInputError([{ path: 'cron', message: CRON_HELP }]);
+  return cron.trim();
+}
 
 export type OverlapPolicy = 'skip' | 'buffer-one' | 'buffer-all' | 'cancel-other' | 'terminate-other' | 'allow-all';
 const OVERLAP: Record<OverlapPolicy, ScheduleOverlapPolicy> = {
@@ -82,13 +105,22 @@ export function createBatchClient({ client, taskQueue = DEFAULT_TASK_QUEUE }: { 
     result: (batchId: string): Promise<BatchProgress> => handle(batchId).result(),
 
     async createSchedule(req: ScheduleRequest): Promise<void> {
+      const createOrExplain = async (options: Parameters<typeof client.schedule.create>[0]) => {
+        try {
+          await client.schedule.create(options);
+        } catch (err) {
+          // INVALID_ARGUMENT: the server refused the spec (a cron value out of range); the rest is not ours to explain.
+          if ((err as { code?: unknown }).code !== 3 || !req.cron) throw err;
+          throw new JourneyInputError([{ path: 'cron', message: `Temporal refused it: ${CRON_HELP}` }]);
+        }
+      };
       if (!!req.every === !!req.cron)
         throw new JourneyInputError([{ path: 'spec', message: 'give exactly one of every (e.g. 24h) or cron' }]);
       const batch = validateBatch({ ...req.batch, batchId: req.batch.batchId ?? req.scheduleId });
       const spec: ScheduleSpec = req.every
-        ? { intervals: [{ every: req.every as `${number}h` }] }
-        : { cronExpressions: [req.cron!] };
-      await client.schedule.create({
+        ? { intervals: [{ every: scheduleInterval(req.every) }] }
+        : { cronExpressions: [scheduleCron(req.cron!)] };
+      await createOrExplain({
         scheduleId: req.scheduleId,
         spec,
         action: {

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { isGrpcServiceError } from '@temporalio/client';
 import { PayloadDecryptionFailed } from '../codec/encryption-codec.js';
+import { isIdwiseError } from '../idwise/errors.js';
 import { loadPiiKeys } from '../pii/sealed-applicant-details.js';
 import { retentionProblem } from '../shared/retention.js';
 import { DEFAULT_TASK_QUEUE, journeyWorkflowId, type StepMapping } from '../shared/journey.js';
@@ -227,6 +228,12 @@ function explain(err: unknown): { message: string; code: number } | null {
     err instanceof PayloadDecryptionFailed
   ) {
     return { message: err.message, code: 1 };
+  }
+  // Before the Temporal check: an IDWise network error says ECONNREFUSED too, and `steps` talks to IDWise alone.
+  if (isIdwiseError(err)) {
+    const unreachable = err.kind === 'network' || err.kind === 'timeout';
+    const hint = unreachable ? '; cannot reach IDWise: check IDWISE_BASE_URL (or IDWISE_REGION) and the network' : '';
+    return { message: `${err.message.replace(/\n\s*/g, ' ')}${hint}`, code: 1 };
   }
   if (isGrpcServiceError(err) || (err instanceof Error && /connect|ECONNREFUSED|transport/i.test(err.message))) {
     return {

@@ -11,7 +11,7 @@ export const MANIFEST_MAX_BYTES = 10 * 1024 * 1024;
 export const SMALL_FILE_MAX_BYTES = 1024 * 1024;
 
 /** The CLI without IDWISE_IMAGE_ROOTS: any path the user can read, still only regular files under the caps. */
-export const ANY_LOCAL_FILE: ImageSources = Object.freeze({ roots: ['/'], hosts: [] });
+export const ANY_LOCAL_FILE: ImageSources = Object.freeze({ roots: ['/'], hosts: [], allowHardLinks: true });
 
 export class InputFileError extends Error {
   override readonly name = 'InputFileError';
@@ -57,7 +57,7 @@ export function cliFileSources(env: NodeJS.ProcessEnv): ImageSources {
   const parsed = ImageRootsSchema.safeParse(raw);
   if (!parsed.success)
     throw new InputFileError(`IDWISE_IMAGE_ROOTS ${parsed.error.issues.map((i) => i.message).join('; ')}`);
-  return { roots: parsed.data, hosts: [] };
+  return { roots: parsed.data, hosts: [], allowHardLinks: env.IDWISE_ALLOW_HARD_LINKS?.trim() === 'on' };
 }
 
 /**

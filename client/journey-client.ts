@@ -18,12 +18,16 @@ import {
 } from '../pii/sealed-applicant-details.js';
 import {
   DEFAULT_TASK_QUEUE,
+  describeIssues,
   JourneyInputSchema,
+  StepMappingSchema,
   JOURNEY_WORKFLOW_TYPE,
   journeyWorkflowId,
+  startProblems,
   type JourneyInput,
   type StepMapping,
 } from '../shared/journey.js';
+import { sealStepMapping } from '../pii/sealed-image-refs.js';
 import {
   progressQuery,
   provideStepFilesUpdate,
@@ -176,14 +180,23 @@ export function createJourneyClient({
     },
 
     /** Files for steps not submitted yet, or for a step awaiting its retake; returns the step ids accepted. */
-    async provideStepFiles(referenceNo: string, steps: UploadStepMapping): Promise<string[]> {
+    async provideStepFiles(referenceNo: string, given: UploadStepMapping): Promise<string[]> {
       const latest = await describe(referenceNo);
       if (latest.status !== 'RUNNING') throw new JourneyNotRunningError(referenceNo, latest.status, 'take files');
-      const uploads = await prepareUploads(steps, { referenceNo, staging, maxBytes: maxImageBytes, path: 'steps' });
+      const uploads = await prepareUploads(given, { referenceNo, staging, maxBytes: maxImageBytes, path: 'steps' });
       if (uploads.issues.length > 0) throw new JourneyInputError(uploads.issues);
+      // Checked here as the workflow would, since a sealed reference no longer shows what it holds.
+      const parsed = StepMappingSchema.safeParse(uploads.steps ?? {});
+      if (!parsed.success)
+        throw new StepFilesRejectedError(referenceNo, `invalid step files: ${describeIssues(parsed.error)}`);
+      const sealed = sealStepMapping(parsed.data, journeyWorkflowId(referenceNo), piiKeys);
+      if (sealed.issues.length > 0) {
+        const reasons = sealed.issues.map((i) => `${i.path}: ${i.message}`).join('; ');
+        throw new StepFilesRejectedError(referenceNo, `invalid step files: ${reasons}`);
+      }
       const staged = await storeUploads(staging, uploads.pending);
       try {
-        const args: [{ steps: StepMapping }] = [{ steps: uploads.steps ?? {} }];
+        const args: [{ steps: StepMapping }] = [{ steps: sealed.steps }];
         const { accepted } = await handleFor(referenceNo).executeUpdate(provideStepFilesUpdate, { args });
         return accepted;
       } catch (err) {
@@ -219,6 +232,7 @@ function validate(
   const parsed = JourneyInputSchema.safeParse(rest);
   if (!parsed.success)
     issues.push(...parsed.error.issues.map((i) => ({ path: i.path.join('.') || '(input)', message: i.message })));
+  else issues.push(...startProblems(parsed.data));
   let sealedApplicantDetails: string | undefined;
   if (applicantDetails !== undefined) {
     const details = ApplicantDetailsSchema.safeParse(applicantDetails);
@@ -239,8 +253,15 @@ function validate(
     }
   }
   if (issues.length > 0 || !parsed.success) throw new JourneyInputError(issues);
-  // The validated, defaulted input goes to the workflow: the Web UI shows exactly what will run.
-  return { ...parsed.data, ...(sealedApplicantDetails ? { sealedApplicantDetails } : {}) };
+  const { steps, issues: refIssues } = sealStepMapping(
+    parsed.data.steps,
+    journeyWorkflowId(parsed.data.referenceNo),
+    piiKeys,
+  );
+  if (refIssues.length > 0) throw new JourneyInputError(refIssues);
+  // The validated, defaulted input goes to the workflow: the Web UI shows exactly what will run (image references
+  // in their display form, sealed).
+  return { ...parsed.data, steps, ...(sealedApplicantDetails ? { sealedApplicantDetails } : {}) };
 }
 
 function toDescription(referenceNo: string, d: WorkflowExecutionDescription): JourneyDescription {

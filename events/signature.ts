@@ -59,6 +59,10 @@ function parseHeader(header: string): { t: number; v1: string[] } | null {
  */
 export function verifyJourneyEvent(opts: VerifyJourneyEventOptions): void {
   const { rawBody, toleranceSec = 300, nowSec = Math.floor(Date.now() / 1000) } = opts;
+  // Number(process.env.X) of an unset variable is NaN, and every comparison with NaN is false: a tolerance
+  // that is not a finite positive number would accept an event of any age.
+  if (!Number.isFinite(toleranceSec) || toleranceSec <= 0)
+    throw new TypeError('verifyJourneyEvent needs toleranceSec as a finite number of seconds above 0, e.g. 300');
   const header = Array.isArray(opts.header) ? opts.header[0] : opts.header;
   if (!header) throw new JourneyEventSignatureError('missing-header', 'journey event has no signature header');
   const parsed = parseHeader(header);

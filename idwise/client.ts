@@ -1,7 +1,9 @@
+import { STATUS_CODES } from 'node:http';
 import got, { type Response } from 'got';
 import type { z } from 'zod';
-import { REFERENCE_NO_PATTERN } from '../shared/journey.js';
+import { FLOW_ID_HELP, FLOW_ID_PATTERN, personalReferenceProblem, REFERENCE_NO_PATTERN } from '../shared/journey.js';
 import type { IdwiseConfig } from './config.js';
+import { reduceMessage, safeErrorCode } from './error-text.js';
 import { IdwiseError, kindForStatus, parseRetryAfter, transportError } from './errors.js';
 import { openImage, type OpenedImage } from './images.js';
 import { encodeMultipart, type MultipartPart } from './multipart.js';
@@ -131,13 +133,13 @@ export function createIdwiseClient(config: IdwiseConfig): IdwiseApi {
     const operation = OPERATIONS[routeName];
     const status = res.statusCode;
     const envelope = ErrorEnvelopeSchema.safeParse(json);
-    const errorCode = envelope.success ? (envelope.data.error_code ?? null) : null;
+    const errorCode = envelope.success ? safeErrorCode(envelope.data.error_code) : null;
     const location = res.headers.location?.replace(/[?#].*$/s, '');
     const explanation =
       status >= 300 && status < 400
         ? `redirect${location ? ` to ${location}` : ''} not followed: check IDWISE_BASE_URL and IDWISE_ROUTES`
-        : ((envelope.success ? envelope.data.message : undefined)?.slice(0, 300) ??
-          `${res.statusMessage ?? 'error'} (${describeBody(res)})`);
+        : (reduceMessage(envelope.success ? envelope.data.message : undefined) ??
+          `${STATUS_CODES[status] ?? 'error'} (${describeBody(res)})`);
     const ok = status >= 200 && status <= 299;
     return new IdwiseError(
       redact(
@@ -204,6 +206,10 @@ export function createIdwiseClient(config: IdwiseConfig): IdwiseApi {
       if (!REFERENCE_NO_PATTERN.test(referenceNo)) {
         throw invalidInput('start', 'referenceNo may contain only A-Z a-z 0-9 and - _ / \\ , . + @');
       }
+      // Also here, for workflows started by hand (Temporal CLI, Web UI) and the steps probe: the client checks first.
+      const personal = personalReferenceProblem(referenceNo);
+      if (personal) throw invalidInput('start', personal);
+      if (!FLOW_ID_PATTERN.test(flowId)) throw invalidInput('start', FLOW_ID_HELP);
       const json = {
         flow_id: flowId,
         reference_no: referenceNo,

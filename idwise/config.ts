@@ -27,7 +27,10 @@ export interface IdwiseConfig {
   uploadTimeoutMs: number;
   /** Images above this are refused before upload (IDWise's SDKs stop at 6 MB, idwise-api.md §9). */
   maxImageBytes: number;
-  /** IDWISE_IMAGE_ROOTS / _HOSTS / _BUCKETS (and IDWISE_S3_*): where images may come from (nothing when unset). */
+  /**
+   * IDWISE_IMAGE_ROOTS / _HOSTS / _BUCKETS (and IDWISE_S3_*): where images may come from (nothing when unset), and
+   * IDWISE_ALLOW_HARD_LINKS: whether files with several hard links are read.
+   */
   imageSources: ImageSources;
   routes: RouteTable;
 }
@@ -36,6 +39,9 @@ export interface IdwiseConfig {
 export function isLoopbackHost(hostname: string): boolean {
   return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
 }
+
+/** The largest IDWISE_MAX_IMAGE_BYTES accepted. */
+export const MAX_IMAGE_BYTES_LIMIT = 64 * 1024 * 1024;
 
 const blankAsUnset = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const optional = <T extends z.ZodType>(schema: T) => z.preprocess(blankAsUnset, schema.optional());
@@ -107,6 +113,8 @@ const EnvSchema = z.object({
       .number({ error: 'must be a number of bytes' })
       .int('must be a whole number of bytes')
       .positive()
+      // 1e10 is a typo, not a policy: IDWise's own SDKs stop at 6 MB (idwise-api.md §9).
+      .max(MAX_IMAGE_BYTES_LIMIT, `must be at most ${MAX_IMAGE_BYTES_LIMIT} bytes (64 MiB), e.g. 6291456 (6 MiB)`)
       .default(6_291_456),
   ),
   IDWISE_ROUTES: optional(RoutesJsonSchema.pipe(RouteOverridesSchema)),
@@ -114,6 +122,10 @@ const EnvSchema = z.object({
   IDWISE_IMAGE_HOSTS: optional(ImageHostsSchema),
   IDWISE_IMAGE_BUCKETS: optional(ImageBucketsSchema),
   ...S3EnvSchema.shape,
+  IDWISE_ALLOW_HARD_LINKS: z.preprocess(
+    (v) => (typeof blankAsUnset(v) === 'string' ? (v as string).trim().toLowerCase() : undefined),
+    z.enum(['on', 'off'], { error: 'must be on or off' }).default('off'),
+  ),
 });
 
 /** Validates the IDWISE_* variables, naming every bad or missing one (and its fix) in a single Error. */
@@ -137,6 +149,7 @@ export function loadIdwiseConfig(env: NodeJS.ProcessEnv | Record<string, string 
       hosts: e.IDWISE_IMAGE_HOSTS ?? [],
       buckets: e.IDWISE_IMAGE_BUCKETS ?? [],
       s3: s3SettingsFrom(e),
+      allowHardLinks: e.IDWISE_ALLOW_HARD_LINKS === 'on',
     }),
     routes: buildRouteTable(e.IDWISE_ROUTES),
   });

@@ -23,6 +23,7 @@ export interface IdwiseErrorInit {
   retryAfterMs?: number | null;
   stepId?: string | null;
   file?: string | null;
+  maxAttempts?: number | null;
   cause?: unknown;
 }
 
@@ -47,6 +48,11 @@ export class IdwiseError extends Error {
   readonly stepId: string | null;
   /** The image concerned: a file name or a URL without its query string, never its contents. */
   readonly file: string | null;
+  /**
+   * A retryable error worth only this many attempts (an image host whose name does not resolve): a typo in a URL is
+   * as likely as a DNS hiccup, and the API retry window (15 minutes) is far too long to wait for the former.
+   */
+  readonly maxAttempts: number | null;
 
   constructor(message: string, init: IdwiseErrorInit) {
     super(message, init.cause === undefined ? undefined : { cause: sanitizeCause(init.cause) });
@@ -58,6 +64,7 @@ export class IdwiseError extends Error {
     this.retryAfterMs = init.retryAfterMs ?? null;
     this.stepId = init.stepId ?? null;
     this.file = init.file ?? null;
+    this.maxAttempts = init.maxAttempts ?? null;
   }
 }
 

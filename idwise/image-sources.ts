@@ -31,6 +31,8 @@ export interface ImageSources {
   buckets?: readonly AllowedBucket[];
   /** How the object store is reached (IDWISE_S3_*); AWS's defaults when absent. */
   s3?: S3Settings;
+  /** IDWISE_ALLOW_HARD_LINKS=on: files with several hard links are read (refused by default, see safe-file.ts). */
+  allowHardLinks?: boolean;
 }
 
 export interface AllowedBucket {
@@ -61,13 +63,22 @@ export const ImageRootsSchema = z.string().transform((raw, ctx) => {
       ctx.addIssue({ code: 'custom', message: `entry "${entry}" must be an absolute folder, e.g. /srv/idwise/images` });
       continue;
     }
+    let real: string;
     try {
-      const real = realpathSync(resolve(entry));
+      real = realpathSync(resolve(entry));
       if (!statSync(real).isDirectory()) throw new Error('not a folder');
-      roots.push(real);
     } catch {
       ctx.addIssue({ code: 'custom', message: `entry "${entry}" is not an existing folder` });
+      continue;
     }
+    if (real === sep) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `entry "${entry}" is the whole file system: name the folder images are kept in, e.g. /srv/idwise/images`,
+      });
+      continue;
+    }
+    roots.push(real);
   }
   return roots;
 });

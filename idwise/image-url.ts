@@ -21,13 +21,17 @@ export interface UrlFailures {
   fail: Fail;
   /** A refusal that names nothing but the step and field. */
   refuse: (reason: string) => IdwiseError;
-  /** The host could not answer now (5xx, 408, 429, reset, timeout): worth retrying. */
-  transient: (problem: string, cause?: unknown) => IdwiseError;
+  /** The host could not answer now (5xx, 408, 429, reset, timeout): worth retrying, `maxAttempts` times at most. */
+  transient: (problem: string, cause?: unknown, maxAttempts?: number) => IdwiseError;
 }
 
 function refusal(): Error {
   return Object.assign(new Error(HOST_REFUSED), { code: REFUSED_CODE });
 }
+
+const MAX_REDIRECTS = 3;
+/** Attempts an image URL whose host name does not resolve gets in all (IdwiseError.maxAttempts). */
+export const HOST_NOT_FOUND_ATTEMPTS = 3;
 
 // One instance per policy, without IDWise's Authorization header: image hosts never see the credentials.
 const fetchers = new WeakMap<ImageSources, Got>();
@@ -37,7 +41,7 @@ function fetcherFor(sources: ImageSources): Got {
     fetcher = got.extend({
       retry: { limit: 0 },
       throwHttpErrors: false,
-      maxRedirects: 3,
+      maxRedirects: MAX_REDIRECTS,
       dnsLookup: guardedLookup(sources) as never,
       hooks: {
         beforeRedirect: [
@@ -101,8 +105,20 @@ export async function openUrl(url: URL, sources: ImageSources, opts: UrlFetchOpt
     source.destroy();
     if (isIdwiseError(err) || opts.signal?.aborted) throw err;
     if (hasCode(err, REFUSED_CODE)) throw f.refuse(HOST_REFUSED);
-    // No response, or one cut short (reset, timeout, DNS): the same URL can work on the next attempt.
+    // Permanent: the same URL redirects the same way on every attempt, so these fail at once.
+    if (hasCode(err, 'ERR_UNSUPPORTED_PROTOCOL'))
+      throw f.refuse(`${HOST_REFUSED} (a redirect to a URL that is not https)`);
+    if (hasCode(err, 'ERR_TOO_MANY_REDIRECTS'))
+      throw f.fail(`could not be downloaded: more than ${MAX_REDIRECTS} redirects`);
     const code = (err as { code?: unknown }).code;
+    // A name that does not resolve is most often a typo, sometimes a DNS hiccup: a few attempts, not the API window.
+    if (code === 'ENOTFOUND')
+      throw f.transient(
+        'could not be downloaded: its host name does not resolve (ENOTFOUND)',
+        err,
+        HOST_NOT_FOUND_ATTEMPTS,
+      );
+    // No response, or one cut short (reset, timeout, a DNS server not answering): the next attempt can work.
     throw f.transient(`could not be downloaded (${typeof code === 'string' ? code : (err as Error).message})`, err);
   }
 }

@@ -43,7 +43,13 @@ export async function openImage(ref: string, opts: OpenImageOptions): Promise<Op
   const sources = opts.sources ?? NO_IMAGE_SOURCES;
   const where = `${opts.context ?? 'IDWise process-journey-step not sent'}: step ${opts.stepId} ${opts.field}`;
   let label = isUrl ? ref.replace(/[?#].*$/s, '') : basename(ref);
-  const error = (message: string, kind: 'invalid-image' | 'network', file: string | null, cause?: unknown) =>
+  const error = (
+    message: string,
+    kind: 'invalid-image' | 'network',
+    file: string | null,
+    cause?: unknown,
+    maxAttempts?: number,
+  ) =>
     new IdwiseError(message, {
       kind,
       operation: 'process-journey-step',
@@ -51,6 +57,7 @@ export async function openImage(ref: string, opts: OpenImageOptions): Promise<Op
       stepId: opts.stepId,
       file,
       cause,
+      maxAttempts: maxAttempts ?? null,
     });
   // Messages name the step and field, never the file: file names and URL paths can name the applicant, and
   // failure messages reach worker logs. The error's `file` keeps it for the caller, who knows the mapping anyway.
@@ -70,8 +77,11 @@ export async function openImage(ref: string, opts: OpenImageOptions): Promise<Op
     } catch {
       throw refuse('is not a valid URL');
     }
+    // Credentials in the URL would sit in the journey's input: refused even when the client did not check.
+    if (url.username || url.password) throw refuse('must not carry user:password@: use a pre-signed URL instead');
     label = `${url.origin}${url.pathname}`; // never the query string: pre-signed URLs carry credentials there
-    const transient = (problem: string, cause?: unknown) => error(`${where} ${problem}`, 'network', label, cause);
+    const transient = (problem: string, cause?: unknown, maxAttempts?: number) =>
+      error(`${where} ${problem}`, 'network', label, cause, maxAttempts);
     return openUrl(url, sources, { ...opts, field: opts.field }, { fail, refuse, transient });
   }
   return openFile(ref, sources, opts, fail, refuse);

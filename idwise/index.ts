@@ -3,6 +3,7 @@
 export * from './client.js';
 export * from './config.js';
 export * from './errors.js';
+export * from './error-text.js';
 export * from './image-sources.js';
 export * from './images.js';
 export * from './safe-file.js';

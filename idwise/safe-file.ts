@@ -1,6 +1,6 @@
 import { constants } from 'node:fs';
 import { lstat, open, readlink, realpath, type FileHandle } from 'node:fs/promises';
-import { dirname, isAbsolute, normalize } from 'node:path';
+import { dirname, isAbsolute, normalize, sep } from 'node:path';
 import { isUnderRoot, ROOT_REFUSED, type ImageSources } from './image-sources.js';
 
 // Opens a file only when it is a regular file under an allowed root, checked on the opened descriptor so
@@ -46,14 +46,19 @@ export async function openAllowedFile(path: string, sources: ImageSources): Prom
     real = await realpath(path);
   } catch (err) {
     // Only a path whose nearest existing folder really is inside a root may be reported as missing: through
-    // a symlinked folder, "missing" would tell whether a file exists somewhere else.
+    // a symlinked folder, "missing" would tell whether a file exists somewhere else. A symlink itself (dangling
+    // or not) is refused like one that leads outside, so neither answer tells whether its target exists.
     if (!(await existingAncestorUnderRoot(path, sources.roots))) throw problem('refused');
+    if (!sources.roots.includes(sep) && (await isSymlink(path))) throw problem('refused');
     throw (err as NodeJS.ErrnoException).code === 'ENOENT' ? problem('missing') : problem('unreadable');
   }
   if (!isUnderRoot(real, sources.roots)) throw problem('refused');
   const checked = await lstat(real).catch(() => null);
   if (!checked) throw problem('missing');
   if (!checked.isFile()) throw problem('not-file');
+  // A hard link is the same file under a second name: one made inside a root to a file outside it passes every
+  // path check. A regular file with more than one name is refused unless the operator vouches for the roots.
+  if (checked.nlink > 1 && !sources.allowHardLinks) throw problem('refused', HARD_LINK_HINT);
   let handle: FileHandle;
   try {
     handle = await open(real, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
@@ -64,6 +69,7 @@ export async function openAllowedFile(path: string, sources: ImageSources): Prom
   try {
     const opened = await handle.stat();
     if (!opened.isFile() || opened.ino !== checked.ino || opened.dev !== checked.dev) throw problem('refused');
+    if (opened.nlink > 1 && !sources.allowHardLinks) throw problem('refused', HARD_LINK_HINT);
     const fdPath = await readlink(`/proc/self/fd/${handle.fd}`).catch(() => null);
     if (fdPath !== null && !isUnderRoot(fdPath, sources.roots)) throw problem('refused');
     return { handle, size: opened.size };
@@ -71,6 +77,14 @@ export async function openAllowedFile(path: string, sources: ImageSources): Prom
     await handle.close();
     throw err;
   }
+}
+
+/** Said with a hard-link refusal: it names the setting, never the file. */
+export const HARD_LINK_HINT =
+  ' (a file with more than one hard link; set IDWISE_ALLOW_HARD_LINKS=on if the roots are yours alone)';
+
+async function isSymlink(path: string): Promise<boolean> {
+  return (await lstat(path).catch(() => null))?.isSymbolicLink() === true;
 }
 
 async function existingAncestorUnderRoot(path: string, roots: readonly string[]): Promise<boolean> {

@@ -6,7 +6,10 @@ import { HOST_REFUSED, type ImageSources } from './image-sources.js';
 // the address that is connected to is the one checked, and a DNS answer that changes between a check and
 // the connect (rebinding) cannot reach the loopback, private or link-local networks.
 
-const blocked = new BlockList();
+// Two lists: a BlockList checks an IPv4 address against its IPv6 subnets too (as ::ffff:a.b.c.d), so the IPv6
+// entries that refuse embedded IPv4 whole would otherwise refuse every IPv4 address.
+const blockedV4 = new BlockList();
+const blockedV6 = new BlockList();
 for (const [net, bits] of [
   ['0.0.0.0', 8], // "this network", incl. the unspecified address
   ['10.0.0.0', 8],
@@ -15,23 +18,39 @@ for (const [net, bits] of [
   ['169.254.0.0', 16],
   ['172.16.0.0', 12],
   ['192.168.0.0', 16],
+  ['192.0.0.0', 24], // IETF protocol assignments
+  ['198.18.0.0', 15], // benchmarking
+  ['224.0.0.0', 4], // multicast
+  ['240.0.0.0', 4], // reserved, incl. the broadcast address 255.255.255.255
 ] as const)
-  blocked.addSubnet(net, bits, 'ipv4');
+  blockedV4.addSubnet(net, bits, 'ipv4');
 for (const [net, bits] of [
   ['::', 128],
   ['::1', 128],
   ['fc00::', 7],
   ['fe80::', 10],
+  ['fec0::', 10], // site-local (deprecated, still routed inside some networks)
+  ['ff00::', 8], // multicast
+  // IPv4 written inside IPv6: compatible (::a.b.c.d), mapped in hex (::ffff:7f00:1), NAT64 and 6to4 reach an IPv4
+  // address chosen by whoever controls the DNS answer, so they are refused whole rather than decoded.
+  ['::', 96],
+  ['::ffff:0:0', 96],
+  ['64:ff9b::', 96],
+  ['64:ff9b:1::', 48],
+  ['2002::', 16],
 ] as const)
-  blocked.addSubnet(net, bits, 'ipv6');
+  blockedV6.addSubnet(net, bits, 'ipv6');
 
-/** Loopback, private, link-local or unspecified, including IPv4 written as IPv6 (::ffff:127.0.0.1). */
+/**
+ * Loopback, private, link-local, unspecified, multicast, broadcast or special-purpose, and IPv4 written as IPv6: the
+ * dotted mapped form (::ffff:127.0.0.1) is checked as the IPv4 address it names, every other embedding is refused.
+ */
 export function isInternalAddress(address: string): boolean {
   const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(address);
-  if (mapped) return blocked.check(mapped[1]!, 'ipv4');
+  if (mapped) return blockedV4.check(mapped[1]!, 'ipv4');
   const family = isIP(address);
   if (family === 0) return true; // not an address at all: refuse rather than guess
-  return blocked.check(address, family === 4 ? 'ipv4' : 'ipv6');
+  return family === 4 ? blockedV4.check(address, 'ipv4') : blockedV6.check(address, 'ipv6');
 }
 
 /** An error got passes on with this code, so callers can tell a refusal from a network failure. */

@@ -74,7 +74,7 @@ const emptyWebhooks = () =>
 
 const emptyTotals = (): Counters['totals'] => ({
   requests: { start: 0, process: 0, summary: 0, complete: 0, result: 0, delete: 0 },
-  faults: { '5xx': 0, '429': 0, drop: 0, malformed: 0, slow: 0, lost: 0 },
+  faults: { '5xx': 0, '429': 0, drop: 0, malformed: 0, slow: 0, lost: 0, echo: 0 },
   errors: {},
   journeysStarted: 0,
   processSubmissions: 0,

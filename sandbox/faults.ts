@@ -6,9 +6,10 @@ import type { ServerErrorStatus } from './errors.js';
 // body replaces the answer and the request has NO effect (nothing is submitted, no poll is counted), so a
 // client that retries is never punished for it. `slow` is different: the request is handled and only the
 // response body trickles out. `lost` is the ambiguous one a client must survive: the request is handled (the
-// journey is created, the step submitted) and then the connection is closed without an answer.
+// journey is created, the step submitted) and then the connection is closed without an answer. `echo` (fail-next
+// only) is a careless IDWise or proxy: a 400 whose message quotes the request body back, applicant details and all.
 
-export const FAULT_KINDS = ['5xx', '429', 'drop', 'malformed', 'slow', 'lost'] as const;
+export const FAULT_KINDS = ['5xx', '429', 'drop', 'malformed', 'slow', 'lost', 'echo'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 export const FailNextSchema = z.strictObject({

@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import {
+  DEFAULT_CONFIG_PATH,
   formatIssues,
   loadConfig,
   type Faults,
   type Operation,
   type SandboxConfig,
+  type SandboxCredential,
   type SandboxFlow,
   type Switches,
 } from './config.js';
@@ -117,8 +119,9 @@ export async function startSandbox(opts: StartSandboxOptions = {}): Promise<Runn
     throw new Error('adminToken must be at least 8 printable characters without spaces');
   }
   const adminToken = opts.adminToken ?? randomBytes(24).toString('base64url');
-  const state = new SandboxState(config, opts.log);
   const listenHost = opts.host ?? '127.0.0.1';
+  refuseDefaultCredentialsOffLoopback(listenHost, config.credentials);
+  const state = new SandboxState(config, opts.log);
   let port = 0;
   const bracket = (h: string) => (h.includes(':') ? `[${h}]` : h);
   const hosts = new Set<string>();
@@ -159,4 +162,19 @@ export async function startSandbox(opts: StartSandboxOptions = {}): Promise<Runn
         await app.close();
       })()),
   };
+}
+
+/**
+ * The default config's credentials are published in this repository: reachable beyond this machine, anyone could
+ * use the sandbox (and its webhooks) with them. Off loopback, the sandbox needs a config with its own.
+ */
+function refuseDefaultCredentialsOffLoopback(host: string, credentials: readonly SandboxCredential[]): void {
+  if (/^(127(\.\d{1,3}){3}|::1|\[::1\]|localhost)$/i.test(host)) return;
+  const published = new Set(loadConfig(DEFAULT_CONFIG_PATH).credentials.map((c) => c.secret));
+  const reused = credentials.find((c) => published.has(c.secret));
+  if (!reused) return;
+  throw new Error(
+    `IDWISE_SANDBOX_HOST=${host} would expose the sandbox beyond this machine with the published credentials ` +
+      `(key ${reused.key}): listen on 127.0.0.1, or set IDWISE_SANDBOX_CONFIG to a config with your own credentials`,
+  );
 }

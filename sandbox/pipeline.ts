@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { authenticate } from './auth.js';
 import type { Operation, SandboxCredential } from './config.js';
 import type { ApiAnswer, ApiContext } from './context.js';
-import { SERVER_ERRORS, tooManyRequests } from './errors.js';
+import { ApiError, SERVER_ERRORS, tooManyRequests } from './errors.js';
 import type { FaultPlan, PlannedFault } from './faults.js';
 import { sendError, sendJson, sendText, sleep } from './http.js';
 import { completeJourney, deleteJourney, getResult, getSummary, startJourney } from './operations.js';
@@ -73,6 +73,12 @@ export function apiRoutes(state: SandboxState, deps: PipelineDeps) {
         return sendError(
           reply,
           tooManyRequests(fault.retryAfterSeconds, 'Too many requests (sandbox fault injection)'),
+          opts,
+        );
+      case 'echo':
+        return sendError(
+          reply,
+          new ApiError(400, 'validation_error', `applicant_details invalid: ${JSON.stringify(request.body ?? null)}`),
           opts,
         );
       case 'malformed':

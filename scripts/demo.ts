@@ -227,7 +227,7 @@ async function main(): Promise<void> {
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await workerRun;
     });
-    const journeys = createJourneyClient({ client, taskQueue, staging });
+    const journeys = createJourneyClient({ client, taskQueue, staging, piiKeys: loadPiiKeys(process.env) });
     journeysRef.current = journeys;
 
     say(

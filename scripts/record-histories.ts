@@ -143,8 +143,16 @@ try {
       { rerun: true },
     );
   });
-  const receiver = await startWebhookReceiver({ auth: 'bearer:record-histories', client, port: 0, log: () => {} });
-  sandbox.admin.setWebhooks({ url: `${receiver.url}${WEBHOOK_PATH}`, auth: 'bearer:record-histories' });
+  const receiver = await startWebhookReceiver({
+    auth: 'bearer:record-histories-webhook-token-0123456789',
+    client,
+    port: 0,
+    log: () => {},
+  });
+  sandbox.admin.setWebhooks({
+    url: `${receiver.url}${WEBHOOK_PATH}`,
+    auth: 'bearer:record-histories-webhook-token-0123456789',
+  });
   await journey('lifecycle-webhooks', 'refer-lifecycle-7', async () => {
     await start('refer-lifecycle-7', { options: { events: 'webhooks', fallbackCheckInterval: '30s' } });
     const p = await until('refer-lifecycle-7', 'awaiting-review');

@@ -122,7 +122,12 @@ const eventData = {
     review: ReviewReportSchema.shape.status,
     decidedAt: z.string().nullable(),
   }),
-  'journey.failed': z.object({ reason: z.string(), errorType: z.string().nullable() }),
+  'journey.failed': z.object({
+    reason: z.string().describe('for an IDWise refusal: "IDWise <operation> failed: <status> <error_code>"'),
+    errorType: z.string().nullable(),
+    status: z.number().int().optional().describe("IDWise's HTTP status, when IDWise refused a call"),
+    errorCode: z.string().nullable().optional().describe("IDWise's error_code, when IDWise refused a call"),
+  }),
   'journey.erased': z.object({
     reason: z.string().describe("the erase request's reason: a case or ticket number"),
     trigger: z.enum(['request', 'retention']),

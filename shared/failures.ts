@@ -6,6 +6,28 @@ import { ApplicationFailure, CancelledFailure, TerminatedFailure, TimeoutFailure
 export type JourneyFailureKind = 'failed' | 'cancelled' | 'terminated' | 'timed-out';
 
 /**
+ * The `journey.failed` event's fields. An IDWise refusal is told by its operation, HTTP status and error_code only,
+ * never by IDWise's own text, which could echo the request (activities/failures.ts puts these in the details).
+ */
+export function eventFailure(err: unknown): {
+  reason: string;
+  errorType: string | null;
+  errorCode?: string | null;
+  status?: number;
+} {
+  const { type, reason } = explainFailure(err);
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    if (!(e instanceof ApplicationFailure)) continue;
+    const detail = e.details?.[0] as { status?: unknown; errorCode?: unknown; operation?: unknown } | undefined;
+    if (typeof detail?.status !== 'number' || typeof detail.operation !== 'string') break;
+    const errorCode = typeof detail.errorCode === 'string' ? detail.errorCode : null;
+    const why = `IDWise ${detail.operation} failed: ${detail.status}${errorCode ? ` ${errorCode}` : ''}`;
+    return { reason: why, errorType: type, errorCode, status: detail.status };
+  }
+  return { reason, errorType: type };
+}
+
+/**
  * Reads a failure's cause chain. The first ApplicationFailure carries the message written for people
  * (activities and the workflow raise those); wrappers such as ActivityFailure or ChildWorkflowFailure only
  * say "Activity task failed".

@@ -13,6 +13,51 @@ export const MIN_SUMMARY_INTERVAL_MS = 2_000;
 /** IDWise's documented reference_no alphabet. */
 export const REFERENCE_NO_PATTERN = /^[A-Za-z0-9\-_/\\,.+@]+$/;
 
+/** IDWise's ids (flow ids are hex and dashes in its docs): no spaces, newlines or punctuation that could forge a line. */
+export const FLOW_ID_PATTERN = /^[A-Za-z0-9_-]+$/;
+export const FLOW_ID_HELP = 'flowId may contain only A-Z a-z 0-9 _ and -: the flow id from the IDWise dashboard';
+
+// A reference ends up in clear in the workflow id, the IdwiseReferenceNo search attribute, logs and webhooks: it must
+// be an opaque applicant id, never contact details. An address has a dotted domain after its @; a phone number
+// starts with + or is written with separators (digits alone stay allowed: numeric applicant ids are common).
+const EMAIL_LIKE = /^[^@]+@[^@]+\.[A-Za-z]{2,}$/;
+const PHONE_LIKE = /^(\+\d[\d.-]{6,}|00\d{9,}|\d{3}[.-]\d{3}[.-]\d{4})$/;
+export const OPAQUE_REFERENCE_HELP =
+  'use an opaque applicant id (e.g. your customer id or a UUID), never contact details: the reference is shown ' +
+  'in clear in the workflow id, search attributes and logs';
+
+/** What is wrong with a reference that IDWise would accept, or null: it looks like an e-mail address or phone number. */
+export function personalReferenceProblem(referenceNo: string): string | null {
+  const ref = referenceNo.trim();
+  if (EMAIL_LIKE.test(ref)) return `referenceNo looks like an e-mail address: ${OPAQUE_REFERENCE_HELP}`;
+  if (PHONE_LIKE.test(ref)) return `referenceNo looks like a phone number: ${OPAQUE_REFERENCE_HELP}`;
+  return null;
+}
+
+/** The longest timeout or wait a journey accepts: beyond a year it is a typo (99999999d), not a policy. */
+export const MAX_JOURNEY_DURATION_MS = 366 * 86_400_000;
+
+/**
+ * Checks made before a journey starts (client, batch rows) on top of the workflow's schema. Kept out of that schema
+ * on purpose: the workflow validates its input on every replay, and journeys already running must keep replaying.
+ */
+export function startProblems(input: ValidJourneyInput): { path: string; message: string }[] {
+  const problems: { path: string; message: string }[] = [];
+  const personal = personalReferenceProblem(input.referenceNo);
+  if (personal) problems.push({ path: 'referenceNo', message: personal });
+  if (!FLOW_ID_PATTERN.test(input.flowId)) problems.push({ path: 'flowId', message: FLOW_ID_HELP });
+  for (const [name, value] of Object.entries(input.options)) {
+    if (
+      (typeof value === 'string' && DURATION_PATTERN.test(value)) ||
+      (typeof value === 'number' && name !== 'stepAttempts')
+    ) {
+      if (durationToMs(value) > MAX_JOURNEY_DURATION_MS)
+        problems.push({ path: `options.${name}`, message: 'must be at most 366d, e.g. 24h, 14d or 90d' });
+    }
+  }
+  return problems;
+}
+
 export function journeyWorkflowId(referenceNo: string): string {
   return `idwise-journey-${referenceNo.trim()}`;
 }
@@ -32,7 +77,7 @@ export function defineJourneySchemas() {
     .string()
     .trim()
     .min(1)
-    .refine((v) => isAbsolutePath(v) || isAllowedUrl(v) || isObject(v), {
+    .refine((v) => isAbsolutePath(v) || isAllowedUrl(v) || isObject(v) || v.startsWith('sealed:'), {
       message: 'must be an absolute file path, an https:// URL (plain http only on localhost) or s3://bucket/key',
     });
 

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, readFile, realpath, rm, symlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, mkdtemp, readFile, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -21,6 +21,8 @@ import {
   type ImageSources,
   type OpenImageOptions,
 } from '../idwise/index.js';
+import { toFailure } from '../activities/failures.js';
+import { ErrorType } from '../shared/errors.js';
 
 // openImage's pre-upload checks, and processStep's streaming upload measured in a child process: a 5 MB image
 // must go out without the client ever holding it in memory.
@@ -69,6 +71,8 @@ beforeAll(async () => {
   await writeFile(join(outside, 'secret.jpg'), await readFile(join(samples, 'selfie.jpg')));
   await symlink(join(outside, 'secret.jpg'), join(dir, 'link-out.jpg'));
   await symlink(outside, join(dir, 'dir-out'));
+  await symlink(join(outside, 'nothing-here.jpg'), join(dir, 'link-dangling.jpg'));
+  await link(join(outside, 'secret.jpg'), join(dir, 'hard-out.jpg'));
   sources.roots.push(await realpath(samples), await realpath(dir));
   opts = { maxBytes: 6_291_456, stepId: '0', field: 'image', sources };
 });
@@ -111,6 +115,8 @@ describe('openImage from a local file', () => {
     ['an existing file outside the roots', () => join(outside, 'secret.jpg'), 'not under an allowed image root'],
     ['a missing file outside the roots', () => join(outside, 'nothing.jpg'), 'not under an allowed image root'],
     ['a symlink out of a root', () => join(dir, 'link-out.jpg'), 'not under an allowed image root'],
+    // Issue 20, item 4: a dangling link answers as a link to an existing file does, so neither tells what exists.
+    ['a dangling symlink in a root', () => join(dir, 'link-dangling.jpg'), 'not under an allowed image root'],
     [
       'a missing file behind a folder symlinked out',
       () => join(dir, 'dir-out', 'none.jpg'),
@@ -128,6 +134,25 @@ describe('openImage from a local file', () => {
     const err = await imageError(openImage(path(), { ...opts, stepId: '3', field: 'image2' }));
     expect(err).toMatchObject({ kind: 'invalid-image', retryable: false, file: null });
     expect(err.message).toBe(`IDWise process-journey-step not sent: step 3 image2: ${reason}`);
+  });
+
+  it('refuses a hard link in a root to a file outside it, unless IDWISE_ALLOW_HARD_LINKS=on (issue 20, item 4)', async () => {
+    const err = await imageError(openImage(join(dir, 'hard-out.jpg'), { ...opts, stepId: '3', field: 'image' }));
+    expect(err).toMatchObject({ kind: 'invalid-image', retryable: false, file: null });
+    expect(err.message).toBe(
+      'IDWise process-journey-step not sent: step 3 image: not under an allowed image root ' +
+        '(a file with more than one hard link; set IDWISE_ALLOW_HARD_LINKS=on if the roots are yours alone)',
+    );
+    const allowed = loadIdwiseConfig({
+      IDWISE_API_KEY: 'k',
+      IDWISE_API_SECRET: 's',
+      IDWISE_IMAGE_ROOTS: dir,
+      IDWISE_ALLOW_HARD_LINKS: 'on',
+    }).imageSources;
+    expect(allowed.allowHardLinks).toBe(true);
+    const image = await openImage(join(dir, 'hard-out.jpg'), { ...opts, sources: allowed });
+    expect(image.contentType).toBe('image/jpeg');
+    image.stream.destroy();
   });
 
   it('refuses every file when no roots are configured', async () => {
@@ -148,6 +173,7 @@ describe('openImage from a URL', () => {
   let server: Server;
   let base: string;
   const seenAuthorization: (string | undefined)[] = [];
+  let looped = 0;
 
   beforeAll(async () => {
     const png = await readFile(join(samples, 'passport.png'));
@@ -162,7 +188,11 @@ describe('openImage from a URL', () => {
       else if (path === '/empty.jpg') res.end();
       else if (path === '/unavailable.jpg') res.writeHead(503).end('try later');
       else if (path === '/redirect-ok') res.writeHead(302, { location: '/passport.png' }).end();
-      else if (path === '/redirect-away')
+      else if (path === '/redirect-file') res.writeHead(302, { location: 'file:///etc/passwd' }).end();
+      else if (path?.startsWith('/loop/')) {
+        looped++;
+        res.writeHead(302, { location: `/loop/${Number(path!.slice(6)) + 1}` }).end();
+      } else if (path === '/redirect-away')
         res.writeHead(302, { location: base.replace('127.0.0.1', 'localhost') + '/passport.png' }).end();
       else res.writeHead(404).end('missing');
     }));
@@ -215,6 +245,54 @@ describe('openImage from a URL', () => {
     image.stream.destroy();
     const err = await imageError(openImage(`${base}/redirect-away`, opts));
     expect(err.message).toBe('IDWise process-journey-step not sent: step 0 image: host not allowed');
+  });
+
+  it('fails a redirect to file:// and a fourth redirect at once, naming step and field (issue 20, item 7)', async () => {
+    const toFile = await imageError(openImage(`${base}/redirect-file`, { ...opts, stepId: '2', field: 'image2' }));
+    expect(toFile).toMatchObject({ kind: 'invalid-image', retryable: false, file: null });
+    expect(toFile.message).toBe(
+      'IDWise process-journey-step not sent: step 2 image2: host not allowed (a redirect to a URL that is not https)',
+    );
+    looped = 0;
+    const loop = await imageError(openImage(`${base}/loop/0`, opts));
+    expect(loop).toMatchObject({ kind: 'invalid-image', retryable: false });
+    expect(loop.message).toBe(
+      'IDWise process-journey-step not sent: step 0 image could not be downloaded: more than 3 redirects',
+    );
+    expect(looped).toBe(4); // the URL and 3 redirects, then no further request
+    for (const err of [toFile, loop]) expect(toFailure(err, { attempt: 1 })).toMatchObject({ nonRetryable: true });
+  });
+
+  it('gives an image host name that does not resolve 3 attempts, not the API retry window (issue 20, item 7)', async () => {
+    const unresolvable = { roots: [], hosts: [parseHostEntry('no-such-host.invalid')!] };
+    const err = await imageError(
+      openImage('https://no-such-host.invalid/selfie.jpg?X-Amz-Signature=abc', { ...opts, sources: unresolvable }),
+    );
+    expect(err).toMatchObject({
+      kind: 'network',
+      retryable: true,
+      maxAttempts: 3,
+      file: 'https://no-such-host.invalid/selfie.jpg',
+    });
+    expect(err.message).toBe(
+      'IDWise process-journey-step not sent: step 0 image could not be downloaded: its host name does not resolve (ENOTFOUND)',
+    );
+    expect(toFailure(err, { attempt: 1 })).toMatchObject({ nonRetryable: false, type: ErrorType.IdwiseNetwork });
+    expect(toFailure(err, { attempt: 2 })).toMatchObject({ nonRetryable: false });
+    expect(toFailure(err, { attempt: 3 })).toMatchObject({
+      nonRetryable: true,
+      type: ErrorType.IdwiseNetwork,
+      message: `${err.message}, 3 attempts`,
+    });
+    // Any other network failure keeps the whole window.
+    const reset = await imageError(
+      openImage(`http://127.0.0.1:1/selfie.jpg`, {
+        ...opts,
+        sources: { roots: [], hosts: [parseHostEntry('127.0.0.1:1')!] },
+      }),
+    );
+    expect(reset).toMatchObject({ kind: 'network', retryable: true, maxAttempts: null });
+    expect(toFailure(reset, { attempt: 50 })).toMatchObject({ nonRetryable: false });
   });
 
   it('checks the address where the connection is made: a listed name that resolves to loopback is refused', async () => {
@@ -413,6 +491,22 @@ describe('connect-time address check (DNS rebinding)', () => {
     ['fd00::1', 6],
     ['fe80::1', 6],
     ['::ffff:127.0.0.1', 6],
+    // Issue 20, item 10: translation, tunnelling, benchmarking, special-purpose, multicast and broadcast ranges.
+    ['64:ff9b::a9fe:a9fe', 6], // NAT64 of 169.254.169.254
+    ['64:ff9b:1::a00:1', 6], // local-use NAT64
+    ['::127.0.0.1', 6], // IPv4-compatible
+    ['::a9fe:a9fe', 6],
+    ['::ffff:7f00:1', 6], // IPv4-mapped, hex form
+    ['2002:7f00:1::1', 6], // 6to4 of 127.0.0.1
+    ['fec0::1', 6], // site-local
+    ['ff02::1', 6], // multicast
+    ['198.18.0.1', 4], // benchmarking
+    ['198.19.255.254', 4],
+    ['192.0.0.170', 4], // IETF protocol assignments
+    ['224.0.0.251', 4], // multicast
+    ['239.255.255.250', 4],
+    ['255.255.255.255', 4], // broadcast
+    ['240.0.0.1', 4], // reserved
   ])('refuses a listed name that resolves to %s', async (address, family) => {
     await expect(lookupWith(['images.example.com'], [{ address, family }], true)).rejects.toMatchObject({
       message: 'host not allowed',
@@ -425,5 +519,14 @@ describe('connect-time address check (DNS rebinding)', () => {
     await expect(lookupWith(['images.example.com'], answer, true)).resolves.toEqual(answer);
     await expect(lookupWith(['images.example.com'], answer, false)).resolves.toBe('93.184.216.34');
     expect(isInternalAddress('8.8.8.8')).toBe(false);
+    for (const outside of [
+      '::ffff:8.8.8.8',
+      '198.20.0.1',
+      '192.0.1.1',
+      '223.255.255.255',
+      '2001:4860:4860::8888',
+      '2003::1',
+    ])
+      expect([outside, isInternalAddress(outside)]).toEqual([outside, false]);
   });
 });

@@ -60,6 +60,18 @@ describe('journey event signature', () => {
     expect(attempt).toThrow(expect.objectContaining({ reason }));
   });
 
+  it.each([
+    ['NaN (Number of an unset variable)', Number(undefined)],
+    ['Infinity', Infinity],
+    ['zero', 0],
+    ['a negative number', -5],
+  ])('refuses a tolerance of %s instead of accepting any age', (_what, toleranceSec) => {
+    const ancient = signJourneyEvent(SECRET, body, now - 10 * 365 * 86_400);
+    const attempt = () =>
+      verifyJourneyEvent({ rawBody: body, header: ancient, secret: SECRET, nowSec: now, toleranceSec });
+    expect(attempt).toThrow(/toleranceSec as a finite number of seconds above 0/);
+  });
+
   it('accepts any of several secrets, so a secret can be rotated', () => {
     const old = signJourneyEvent('old-secret-0123456789abcdef0123456789abcdef', body, now);
     expect(() =>

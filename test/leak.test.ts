@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline';
 import { Client, Connection } from '@temporalio/client';
 import { startCodecServer, type RunningCodecServer } from '../codec/codec-server.js';
 import { getDataConverter, loadCodecKeys } from '../codec/data-converter.js';
-import { generateKeyList } from '../codec/keys.js';
+import { generateKeyList, parseKeyRing } from '../codec/keys.js';
 import { createJourneyClient, type JourneyClient } from '../client/journey-client.js';
 import { JourneyFailedError } from '../client/errors.js';
 import { freePort } from '../dev/free-port.js';
@@ -15,16 +15,19 @@ import { createIdwiseClient, loadIdwiseConfig } from '../idwise/index.js';
 import { FAKE_PERSON } from '../sandbox/fake-data.js';
 import { startSandbox, type RunningSandbox } from '../sandbox/index.js';
 import { ErrorType } from '../shared/errors.js';
+import { journeyWorkflowId } from '../shared/journey.js';
 import { journeyFolder } from '../storage/staging.js';
+import { startEventReceiver } from './helpers/event-receiver.js';
 import { searchableText, showHistory, withDecodedBase64 } from './helpers/history.js';
 import { startTestStorage, type TestStorage } from './helpers/storage.js';
 import { FLOW_ID_SELFIE, images, repoRoot, TEST_IMAGE_ROOTS } from './helpers/journey-env.js';
 
 // Nothing secret or personal leaves the process in clear. Real journeys (pass, refer, with applicant details,
 // failing, a batch) run through the dev server, the sandbox with 5xx and 429 faults, a worker process and the
-// CLI; then every history, the worker's log, the CLI's output and the metrics page are searched for the API
-// secret, the Basic credentials, the codec and PII keys, names, birth dates, image paths and the bucket keys of
-// images a backend uploaded (staged in a real S3 server, SeaweedFS).
+// CLI; then every history, the worker's log, the CLI's output, the journey events and the metrics page are searched
+// for the API secret, the Basic credentials, the codec and PII keys, names, birth dates, image paths and the bucket
+// keys of images a backend uploaded (staged in a real S3 server, SeaweedFS). One start meets an IDWise that echoes
+// the request (applicant details and all) in its error message (issue 20, item 1).
 
 const tag = randomUUID().slice(0, 8);
 const dir = mkdtempSync(join(tmpdir(), `idwise-leak-dir-${tag}-`));
@@ -79,6 +82,8 @@ describe('no secret or PII in clear anywhere', () => {
   /** Bucket keys of the uploads staged for the journey that uses them. */
   const stagedKeys: string[] = [];
   const uploadRef = `pass-upload-${tag}`;
+  let events: Awaited<ReturnType<typeof startEventReceiver>>;
+  const eventsSecret = randomBytes(32).toString('hex');
 
   beforeAll(async () => {
     const config = JSON.parse(readFileSync(join(repoRoot, 'sandbox/sandbox.config.json'), 'utf8')) as {
@@ -103,7 +108,9 @@ describe('no secret or PII in clear anywhere', () => {
       client,
       taskQueue,
       staging: { kind: 's3', bucket: storage.bucket, prefix: 'staging/', s3: storage.settings },
+      piiKeys: parseKeyRing('IDWISE_PII_KEYS', piiKeys),
     });
+    events = await startEventReceiver(eventsSecret);
     const metricsPort = await freePort();
     metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
     baseEnv = {
@@ -124,6 +131,8 @@ describe('no secret or PII in clear anywhere', () => {
       IDWISE_STAGING_URL: `s3://${storage.bucket}/staging/`,
       AWS_ACCESS_KEY_ID: storage.accessKeyId,
       AWS_SECRET_ACCESS_KEY: storage.secretAccessKey,
+      IDWISE_EVENTS_URL: events.url,
+      IDWISE_EVENTS_SECRET: eventsSecret,
     });
     worker = w.child;
     workerLog = w.output;
@@ -138,7 +147,17 @@ describe('no secret or PII in clear anywhere', () => {
     await sandbox?.close();
     await codec?.close();
     await storage?.close();
+    await events?.close();
   });
+
+  async function waitForEvent(referenceNo: string, type: string) {
+    for (let i = 0; i < 300; i++) {
+      const found = events.of(referenceNo).find((e) => e.type === type);
+      if (found) return found;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`no ${type} event for ${referenceNo}: ${JSON.stringify(events.of(referenceNo))}`);
+  }
 
   const cli = async (...args: string[]) => {
     const run = spawnCaptured(['client/main.ts', ...args], baseEnv);
@@ -212,6 +231,31 @@ describe('no secret or PII in clear anywhere', () => {
     expect((await cli('result', `pass-missing-${tag}`)).code).toBe(1);
     expect((await cli('status', `pass-aml-${tag}`, '--json')).code).toBe(0);
 
+    // An IDWise (or a proxy) that quotes the request back in its 400: the start fails for good, and its text, with
+    // the applicant's name and birth date, must reach neither the failure, the event, the log nor the CLI.
+    sandbox.admin.failNext({ count: 1, kind: 'echo', routes: ['start'] });
+    const echoed = await cli(
+      'start',
+      '--ref',
+      `pass-echo-${tag}`,
+      '--flow',
+      FLOW_ID_SELFIE,
+      '--mapping',
+      mappingFile,
+      '--applicant',
+      applicantFile,
+      '--wait',
+    );
+    expect(echoed.code).toBe(1);
+    expect(echoed.output).toMatch(/IDWise start-journey failed: 400 validation_error: applicant_details invalid/);
+    expect(sandbox.admin.counters().totals.faults.echo).toBe(1);
+    const failedEvent = await waitForEvent(`pass-echo-${tag}`, 'journey.failed');
+    expect(failedEvent.data).toMatchObject({
+      reason: 'IDWise start-journey failed: 400 validation_error',
+      errorCode: 'validation_error',
+      status: 400,
+    });
+
     const manifest = join(dir, `manifest-${tag}.json`);
     writeFileSync(
       manifest,
@@ -259,14 +303,17 @@ describe('no secret or PII in clear anywhere', () => {
     expect(executions.length).toBeGreaterThanOrEqual(8); // 5 journeys, the batch and its 2 children
     const histories: string[] = [];
     const decoded: string[] = [];
+    const journeysDecoded: string[] = [];
     for (const e of executions) {
       histories.push(searchableText(await showHistory(e.workflowId, { runId: e.runId })));
       decoded.push(
         searchableText(await showHistory(e.workflowId, { runId: e.runId, codec: { url: codec.url, token } })),
       );
+      if (e.workflowId.startsWith(journeyWorkflowId(''))) journeysDecoded.push(decoded.at(-1)!);
     }
     const corpora = {
       histories: histories.join('\n'),
+      'journey events': JSON.stringify(events.received),
       'worker log': withDecodedBase64(workerLog()),
       'CLI output': withDecodedBase64(cliOutput),
       'metrics page': withDecodedBase64(await (await fetch(metricsUrl)).text()),
@@ -294,7 +341,8 @@ describe('no secret or PII in clear anywhere', () => {
     const through = decoded.join('\n');
     for (const name of needles['image paths and file names']!.slice(1, 4))
       expect(count(through, name)).toBeGreaterThan(0);
-    for (const key of needles['bucket keys of staged uploads']!) expect(count(through, key)).toBeGreaterThan(0);
+    const stagedNames = stagedKeys.map((k) => k.split('/').pop()!);
+    for (const name of stagedNames) expect(count(through, name)).toBeGreaterThan(0);
     for (const list of Object.values(needles)) {
       for (const needle of list) {
         const planted = JSON.stringify({
@@ -305,8 +353,18 @@ describe('no secret or PII in clear anywhere', () => {
         expect(count(withDecodedBase64(logLine), needle)).toBe(1);
       }
     }
-    // Data minimisation: even ops reading decoded histories never see the applicant's name or birth date.
+    // Data minimisation: ops reading decoded histories see no applicant name or birth date, and of a journey's images
+    // only their file or object names (references are sealed, issue 20 item 2): never the folders or the journey's
+    // staging folder they are kept in. (The
+    // batch's own input names its manifest file, which the operator chose.)
     expect(count(through, applicant.full_name) + count(through, applicant.birth_date)).toBe(0);
+    expect(journeysDecoded.length).toBeGreaterThanOrEqual(6);
+    expect(count(journeysDecoded.join('\n'), dir)).toBe(0);
+    const shownToOps = Object.entries(needles)
+      .flatMap(([what, list]) => (what === 'image paths and file names' ? [] : list))
+      .filter((needle) => !stagedNames.includes(needle));
+    expect(shownToOps.filter((needle) => count(through, needle) > 0)).toEqual([]);
+    expect(events.received.length).toBeGreaterThan(0);
     // The worker did log its keys, by id only.
     expect(workerLog()).toContain('leak-new (encrypts), leak-old');
 

@@ -8,7 +8,7 @@ import { createJourneyEnv, FLOW_ID_SELFIE, images, waitFor, type JourneyEnv } fr
 // interval is set far beyond the test's length, so a journey that finishes proves the events drove it.
 
 const idAndSelfie = { '0': { image: images.front, image2: images.back }, '2': { image: images.selfie } };
-const TOKEN = 'webhook-test-token-0123456789';
+const TOKEN = 'webhook-test-token-0123456789abcdef';
 
 describe('webhook-driven journeys', () => {
   let env: JourneyEnv;

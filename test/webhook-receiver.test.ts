@@ -12,7 +12,7 @@ import { repoRoot, testCodecEnv } from './helpers/journey-env.js';
 // The receiver against the run's real dev server. Journeys are started on a task queue no worker polls, so
 // every signal the receiver delivers stays visible in the workflow's history, where these tests look for it.
 
-const TOKEN = 'tok-0123456789abcdef';
+const TOKEN = 'tok-0123456789abcdef0123456789abcdef';
 const bearer = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
 
 describe('webhook receiver', () => {
@@ -99,7 +99,7 @@ describe('webhook receiver', () => {
     );
   });
 
-  it('keeps new fields and new event names instead of refusing them', async () => {
+  it('drops unknown fields, and answers an unknown event name 200 without signalling it (issue 20, item 5)', async () => {
     const ref = await parkedJourney();
     const res = await post({
       event: 'Brand New Event',
@@ -107,8 +107,41 @@ describe('webhook receiver', () => {
       body: { eventId: 'n1', referenceNo: ref, more: true },
     });
     expect(res.status).toBe(200);
-    expect((await signalsOf(ref))[0]!.input).toMatchObject({ event: 'Brand New Event', eventId: 'n1' });
-    expect(await metric('idwise_webhooks_received_total{event="other",outcome="signalled"}')).toBeGreaterThan(0);
+    expect(await res.json()).toMatchObject({ status: 'ignored' });
+    expect(await metric('idwise_webhooks_received_total{event="other",outcome="ignored"}')).toBeGreaterThan(0);
+    expect((await post(webhook(ref, 'n2', { more: true }))).status).toBe(200);
+    const signals = await signalsOf(ref);
+    expect(signals.map((s) => s.input.eventId)).toEqual(['n2']);
+    expect(signals[0]!.input).not.toHaveProperty('more');
+  });
+
+  it('refuses a 60 KB event name or eventId before signalling, and logs the body by size only (issue 20, item 5)', async () => {
+    const ref = await parkedJourney();
+    const huge = 'Finished Step'.padEnd(60_000, 'x');
+    const marker = `needle-${randomUUID()}`;
+    const bodies = [
+      { event: huge, body: { eventId: 'e1', referenceNo: ref } },
+      { event: 'Finished Step', body: { eventId: `${marker}${'y'.repeat(60_000)}`, referenceNo: ref } },
+      { event: 'E'.repeat(65), body: { eventId: 'e2', referenceNo: ref } },
+      { event: 'Finished Step', body: { eventId: 'e'.repeat(129), referenceNo: ref } },
+      { event: 'Finished Step', body: { eventId: 'e3', referenceNo: ref, stepType: 'z'.repeat(60_000) } },
+    ];
+    const logsBefore = logs.length;
+    for (const body of bodies) {
+      const res = await post(body);
+      expect(res.status).toBe(400);
+      expect(JSON.stringify(await res.json())).toMatch(/at most|too long/);
+    }
+    // Not JSON at all: Fastify's parser refuses it, the log still says how big it was.
+    expect((await post(`{"event": "${marker}`)).status).toBe(400);
+    expect(await signalsOf(ref)).toEqual([]);
+    const lines = logs.slice(logsBefore);
+    expect(lines).toHaveLength(bodies.length + 1);
+    for (const line of lines) {
+      expect(line.length).toBeLessThan(300);
+      expect(JSON.parse(line)).toMatchObject({ outcome: 'invalid', bytes: expect.any(Number) });
+    }
+    expect(lines.join('\n')).not.toContain(marker);
   });
 
   it('answers 200 to both posts of a duplicate eventId: de-duplicating is the journey workflow’s job', async () => {
@@ -233,16 +266,26 @@ describe('webhook receiver shutdown', () => {
 describe('IDWISE_WEBHOOK_AUTH', () => {
   const h = (headers: Record<string, string>) => headers;
   it('checks basic credentials and custom headers', () => {
-    const basic = parseWebhookAuth('basic:idwise:pa:ss');
+    const basic = parseWebhookAuth('basic:idwise:pa:ss-0123456789abcdef0123456789');
     const encoded = (v: string) => `Basic ${Buffer.from(v).toString('base64')}`;
-    expect(basic.check(h({ authorization: encoded('idwise:pa:ss') }))).toBe(true);
+    expect(basic.check(h({ authorization: encoded('idwise:pa:ss-0123456789abcdef0123456789') }))).toBe(true);
     expect(basic.check(h({ authorization: encoded('idwise:pa') }))).toBe(false);
-    const header = parseWebhookAuth('header:X-Idwise-Key:k:1');
-    expect(header.check(h({ 'x-idwise-key': 'k:1' }))).toBe(true);
+    const header = parseWebhookAuth('header:X-Idwise-Key:k:1-0123456789abcdef0123456789ab');
+    expect(header.check(h({ 'x-idwise-key': 'k:1-0123456789abcdef0123456789ab' }))).toBe(true);
     expect(header.check(h({ 'x-idwise-key': 'k:2' }))).toBe(false);
     expect(header.check(h({}))).toBe(false);
     expect(parseWebhookAuth('none').check(h({}))).toBe(true);
   });
+
+  it.each(['bearer:a', 'bearer:0123456789abcdef0123456789abcde', 'basic:idwise:short', 'header:X-Key:short'])(
+    'refuses %j: the secret must be at least 32 characters, and is never echoed (issue 20, item 5)',
+    (spec) => {
+      const attempt = () => parseWebhookAuth(spec);
+      expect(attempt).toThrow(/IDWISE_WEBHOOK_AUTH's secret is \d+ characters: use at least 32/);
+      const secret = spec.split(':').pop()!;
+      if (secret.length > 1) expect(attempt).not.toThrow(secret);
+    },
+  );
 
   it.each([undefined, '', 'bearer:', 'basic:user', 'header:Bad Name:v', 'token:x', 'none:x'])(
     'refuses %j naming the four forms, never echoing the value',

@@ -21,7 +21,18 @@ function sameSecret(presented: string | undefined, expectedDigest: Buffer): bool
   return timingSafeEqual(digest(presented ?? ''), expectedDigest) && presented !== undefined;
 }
 const single = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
+/** As the codec token and the events secret: a short secret can be guessed by whoever reaches the receiver. */
+export const MIN_WEBHOOK_SECRET_LENGTH = 32;
 const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
+
+function strong(secret: string): string {
+  if (secret.length >= MIN_WEBHOOK_SECRET_LENGTH) return secret;
+  // The length only, never the value.
+  throw new Error(
+    `IDWISE_WEBHOOK_AUTH's secret is ${secret.length} characters: use at least ${MIN_WEBHOOK_SECRET_LENGTH} ` +
+      '(e.g. bearer:$(openssl rand -hex 32))',
+  );
+}
 
 /** Parses IDWISE_WEBHOOK_AUTH; throws one message naming the forms when it is missing or malformed. */
 export function parseWebhookAuth(spec: string | undefined): WebhookAuth {
@@ -35,7 +46,7 @@ export function parseWebhookAuth(spec: string | undefined): WebhookAuth {
       return { kind: 'none', check: () => true, challenge: null };
     case 'bearer': {
       if (!tail) break;
-      const expected = digest(tail);
+      const expected = digest(strong(tail));
       return {
         kind: 'bearer',
         check: (h) => sameSecret(/^Bearer (.+)$/i.exec(single(h.authorization) ?? '')?.[1]?.trim(), expected),
@@ -46,7 +57,7 @@ export function parseWebhookAuth(spec: string | undefined): WebhookAuth {
       const user = rest[0];
       const password = rest.slice(1).join(':');
       if (!user || !password) break;
-      const expected = digest(`${user}:${password}`);
+      const expected = digest(`${user}:${strong(password)}`);
       return {
         kind: 'basic',
         check: (h) => {
@@ -60,7 +71,7 @@ export function parseWebhookAuth(spec: string | undefined): WebhookAuth {
       const name = rest[0];
       const secret = rest.slice(1).join(':');
       if (!name || !HEADER_NAME.test(name) || !secret) break;
-      const expected = digest(secret);
+      const expected = digest(strong(secret));
       const key = name.toLowerCase();
       return { kind: 'header', check: (h) => sameSecret(single(h[key]), expected), challenge: null };
     }

@@ -1,21 +1,11 @@
+import { KNOWN_IDWISE_EVENTS } from './event.js';
+
 // The receiver's Prometheus metrics, written out by hand (a handful of counters and one histogram do not
 // justify a dependency). Names follow Prometheus conventions: _total for counters, seconds for durations.
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-/** IDWise's documented event names (idwise-api.md §10); anything else is counted as "other", to bound labels. */
-const KNOWN_EVENTS = new Set([
-  'Finished Step',
-  'Finished User Steps',
-  'Finished Journey',
-  'Updated Journey',
-  'Manually Reviewed',
-  'AML Monitor Update',
-  'Step Submitted',
-  'Finished Spot Check',
-]);
-
-export type WebhookOutcome = 'signalled' | 'unknown-journey' | 'temporal-unavailable' | 'invalid';
+export type WebhookOutcome = 'signalled' | 'unknown-journey' | 'temporal-unavailable' | 'invalid' | 'ignored';
 
 const escape = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 
@@ -28,7 +18,7 @@ export class WebhookMetrics {
   authFailures = 0;
 
   countReceived(event: string | null, outcome: WebhookOutcome): void {
-    const label = event === null ? 'unparsed' : KNOWN_EVENTS.has(event) ? event : 'other';
+    const label = event === null ? 'unparsed' : KNOWN_IDWISE_EVENTS.has(event) ? event : 'other';
     const key = `event="${escape(label)}",outcome="${outcome}"`;
     this.received.set(key, (this.received.get(key) ?? 0) + 1);
     if (outcome === 'unknown-journey') this.unknownJourneys++;

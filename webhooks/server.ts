@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 import Fastify, { type FastifyError } from 'fastify';
 import { connectTemporal } from '../client/connection.js';
 import { describeIssues } from '../shared/journey.js';
-import { IdwiseWebhookSchema } from './event.js';
+import { IdwiseWebhookSchema, KNOWN_IDWISE_EVENTS } from './event.js';
 import { connectWithBackoff, shortReason } from '../worker/connect.js';
 import { temporalReachable } from '../worker/health.js';
 import { parseWebhookAuth, type WebhookAuth } from './auth.js';
@@ -71,6 +71,8 @@ export async function startWebhookReceiver(opts: WebhookReceiverOptions): Promis
   const app = Fastify({ logger: false, bodyLimit: WEBHOOK_BODY_LIMIT, return503OnClosing: true });
   const logWebhook = (fields: Record<string, unknown>, reply: { elapsedTime: number }) =>
     log(JSON.stringify({ ...fields, ms: Math.round(reply.elapsedTime) }));
+  // A refused body is logged by its size, never its content: it is whatever the caller chose to send.
+  const sizeOf = (req: { headers: Record<string, unknown> }) => Number(req.headers['content-length']) || null;
 
   // Once closing, each answer ends its keep-alive connection: close() then waits for requests in flight only,
   // not for idle sockets to time out (72 s by default).
@@ -82,7 +84,9 @@ export async function startWebhookReceiver(opts: WebhookReceiverOptions): Promis
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (req.url.startsWith(WEBHOOK_PATH) && status < 500) metrics.countReceived(null, 'invalid');
     const fields =
-      status < 500 ? { outcome: 'invalid', code: err.code ?? null } : { outcome: 'error', reason: shortReason(err) };
+      status < 500
+        ? { outcome: 'invalid', code: err.code ?? null, bytes: sizeOf(req) }
+        : { outcome: 'error', reason: shortReason(err) };
     logWebhook({ event: null, ...fields, status }, reply);
     // Fastify's own 4xx messages say what is wrong with the request (too large, not JSON) and nothing else.
     return reply.code(status).send({ error: status < 500 ? err.message : 'internal error' });
@@ -100,11 +104,18 @@ export async function startWebhookReceiver(opts: WebhookReceiverOptions): Promis
       const parsed = IdwiseWebhookSchema.safeParse(req.body);
       if (!parsed.success) {
         metrics.countReceived(null, 'invalid');
-        logWebhook({ event: null, outcome: 'invalid', status: 400 }, reply);
+        logWebhook({ event: null, outcome: 'invalid', status: 400, bytes: sizeOf(req) }, reply);
         return reply.code(400).send({ error: `not an IDWise webhook: ${describeIssues(parsed.error)}` });
       }
       const webhook = parsed.data;
       const { eventId, referenceNo } = webhook.body;
+      if (!KNOWN_IDWISE_EVENTS.has(webhook.event)) {
+        // Not signalled: nothing the journey acts on, and each signal grows its history. 200, so IDWise does not
+        // retry (and e-mail its error report) for an event type it adds later.
+        metrics.countReceived(webhook.event, 'ignored');
+        logWebhook({ event: webhook.event, eventId, referenceNo, outcome: 'ignored', status: 200 }, reply);
+        return reply.code(200).send({ status: 'ignored', reason: 'not an event journeys act on' });
+      }
       let outcome: Exclude<WebhookOutcome, 'invalid'> = 'temporal-unavailable';
       let reason: string | undefined = 'not connected to Temporal yet';
       if (client) {

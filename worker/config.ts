@@ -135,7 +135,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
   ) {
     throw new Error(`invalid worker configuration:\n  - ${problems.join('\n  - ')}`);
   }
-  return Object.freeze({
+  return withRedactedSecrets({
     taskQueue: parsed.data.TEMPORAL_TASK_QUEUE,
     namespace: temporal.namespace ?? 'default',
     temporal,
@@ -151,6 +151,36 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     maxConcurrentActivities: parsed.data.IDWISE_MAX_CONCURRENT_ACTIVITIES,
     defaultRetention: parsed.data.IDWISE_RETENTION,
   });
+}
+
+const REDACTED = '[redacted]';
+
+/**
+ * A config logged whole by accident shows no secret: the IDWise secret and the key rings redact themselves, and
+ * here the events signing secret, the Temporal API key and a TLS client key. Non-enumerable hooks, so spreads and
+ * the fields themselves stay plain data.
+ */
+function withRedactedSecrets(config: WorkerConfig): WorkerConfig {
+  const safe = () => {
+    const connection = config.temporal.connectionOptions;
+    const tls = connection.tls;
+    const pair = typeof tls === 'object' && tls?.clientCertPair;
+    return {
+      ...config,
+      temporal: {
+        ...config.temporal,
+        connectionOptions: {
+          ...connection,
+          ...(connection.apiKey !== undefined ? { apiKey: REDACTED } : {}),
+          ...(pair ? { tls: { ...tls, clientCertPair: { ...pair, key: REDACTED } } } : {}),
+        },
+      },
+      events: config.events ? { ...config.events, secret: REDACTED } : null,
+    };
+  };
+  Object.defineProperty(config, 'toJSON', { value: safe, enumerable: false });
+  Object.defineProperty(config, Symbol.for('nodejs.util.inspect.custom'), { value: safe, enumerable: false });
+  return Object.freeze(config);
 }
 
 function definedOnly(env: NodeJS.ProcessEnv): Record<string, string> {

@@ -53,6 +53,7 @@ export function createJourneyWorker(opts: JourneyWorkerOptions): Promise<Worker>
     events: opts.events ?? null,
     staging: opts.staging ?? null,
     ...(opts.defaultRetention ? { defaultRetention: opts.defaultRetention } : {}),
+    piiKeys: piiKeys ?? null,
     ...(piiKeys
       ? {
           openApplicantDetails: (sealed: string, binding: SealBinding) =>

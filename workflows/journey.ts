@@ -8,7 +8,7 @@ import {
   setHandler,
 } from '@temporalio/workflow';
 import { ErrorType } from '../shared/errors.js';
-import { explainFailure } from '../shared/failures.js';
+import { eventFailure, explainFailure } from '../shared/failures.js';
 import { describeIssues, type JourneyInput } from '../shared/journey.js';
 import { progressQuery, provideStepFilesUpdate, type JourneyOutcome } from '../shared/progress.js';
 import { acts, journeyActivityOptions } from './activity-options.js';
@@ -86,12 +86,13 @@ export async function identityJourney(rawInput: JourneyInput): Promise<JourneyOu
   } catch (err) {
     if (err instanceof ContinueAsNew) throw err;
     const cancelled = isCancellation(err);
-    const { type, reason } = explainFailure(err);
+    const { reason } = explainFailure(err);
     ctx.journey.failed(cancelled ? 'cancelled' : 'failed', cancelled ? 'cancelled' : reason);
     journeyMetrics.finished(cancelled ? 'cancelled' : 'failed', 'none');
     // A cancelled journey still tells the backend, and waits for that to be handed over.
     await CancellationScope.nonCancellable(async () => {
-      ctx.outbox.emit('journey.failed', 'failed', { reason: cancelled ? 'cancelled' : reason, errorType: type });
+      const failure = eventFailure(err);
+      ctx.outbox.emit('journey.failed', 'failed', { ...failure, ...(cancelled ? { reason: 'cancelled' } : {}) });
       await deleteStagedImagesOf(input.referenceNo, opened?.stagingEnabled);
       await ctx.outbox.flush();
       await scheduleRetention(ctx);

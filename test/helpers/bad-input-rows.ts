@@ -2,6 +2,9 @@ import { truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ManifestDeps, ManifestPage } from '../../activities/manifest.js';
 import type { JourneyClient, StartJourneyRequest } from '../../client/journey-client.js';
+import { signJourneyEvent, verifyJourneyEvent } from '../../events/signature.js';
+import { startSandbox } from '../../sandbox/index.js';
+import { parseWebhookAuth } from '../../webhooks/auth.js';
 import type { images as sampleImages } from './journey-env.js';
 
 // The rows of test/bad-inputs.test.ts: one bad input each, where it enters, and the answer it must get
@@ -961,6 +964,107 @@ export function badInputRows(): BadInputRow[] {
       input: 'GET /_sandbox/counters with Host: evil.example',
       expected: /403 forbidden_host/,
       run: (fx) => fx.sandboxAdmin('GET', '/_sandbox/counters', undefined, { host: 'evil.example' }),
+    },
+    // ---- issue 20: what an outside security review found accepted ----
+    {
+      where: 'client.startJourney',
+      input: 'referenceNo jane.doe@example.com (an e-mail address)',
+      expected: /referenceNo: referenceNo looks like an e-mail address: use an opaque applicant id/,
+      secret: 'jane.doe',
+      run: startWith({ referenceNo: 'jane.doe@example.com' }),
+    },
+    {
+      where: 'client.startJourney',
+      input: 'referenceNo 555-123-4567 (a phone number)',
+      expected: /referenceNo: referenceNo looks like a phone number: use an opaque applicant id/,
+      run: startWith({ referenceNo: '555-123-4567' }),
+    },
+    {
+      where: 'client.startJourney',
+      input: 'flowId with a newline',
+      expected: /flowId: flowId may contain only A-Z a-z 0-9 _ and -: the flow id from the IDWise dashboard/,
+      run: (fx) => startWith({ flowId: `${fx.flowId}\nINFO forged log line` })(fx),
+    },
+    {
+      where: 'client.startJourney',
+      input: 'image URL with user:password@',
+      expected: /steps\.0\.image: must not carry user:password@: .*use a pre-signed URL instead/,
+      secret: 'hunter2',
+      run: startWith({ steps: { '0': { image: 'https://alice:hunter2@images.example.com/a.jpg' } } }),
+    },
+    {
+      where: 'CLI',
+      input: 'start --wait-for-files 99999999d',
+      expected: /options\.waitForFilesTimeout: must be at most 366d, e\.g\. 24h, 14d or 90d/,
+      run: (fx) => cliStart(fx, ['--mapping', mappingFile(fx), '--wait-for-files', '99999999d']),
+    },
+    {
+      where: 'manifest (CSV)',
+      input: 'reference_no jane.doe@example.com',
+      expected: /row 1: referenceNo: referenceNo looks like an e-mail address: use an opaque applicant id/,
+      run: (fx) => csvManifest('email-ref.csv', [CSV_HEAD, `jane.doe@example.com,${fx.flowId},${mappingFile(fx)}`])(fx),
+    },
+    {
+      where: 'CLI',
+      input: 'schedule create --every 1d2h',
+      expected: /every: use one duration such as 24h, 30m or 7d \(for 1d2h write 26h\)/,
+      run: (fx) => {
+        const manifest = put(fx, 'schedule.csv', `${CSV_HEAD}\npass-1,${fx.flowId},${mappingFile(fx)}\n`);
+        return fx.cli(['schedule', 'create', 'bad-input-every', '--manifest', manifest, '--every', '1d2h']);
+      },
+    },
+    {
+      where: 'CLI',
+      input: 'schedule create --cron "every day"',
+      expected: /cron: use 5 fields \(minute hour day-of-month month day-of-week\), e\.g\. "0 2 \* \* \*"/,
+      run: (fx) => {
+        const manifest = put(fx, 'schedule.csv', `${CSV_HEAD}\npass-1,${fx.flowId},${mappingFile(fx)}\n`);
+        return fx.cli(['schedule', 'create', 'bad-input-cron', '--manifest', manifest, '--cron', 'every day']);
+      },
+    },
+    {
+      where: 'worker env',
+      input: 'IDWISE_MAX_IMAGE_BYTES=1e10',
+      expected: /IDWISE_MAX_IMAGE_BYTES must be at most 67108864 bytes \(64 MiB\), e\.g\. 6291456/,
+      run: async (fx) => fx.workerConfig({ IDWISE_MAX_IMAGE_BYTES: '1e10' }),
+    },
+    {
+      where: 'worker env',
+      input: 'IDWISE_IMAGE_ROOTS=/',
+      expected: /IDWISE_IMAGE_ROOTS entry "\/" is the whole file system: name the folder images are kept in/,
+      run: async (fx) => fx.workerConfig({ IDWISE_IMAGE_ROOTS: '/' }),
+    },
+    {
+      where: 'worker env',
+      input: 'IDWISE_ALLOW_HARD_LINKS=yes',
+      expected: /IDWISE_ALLOW_HARD_LINKS must be on or off/,
+      run: async (fx) => fx.workerConfig({ IDWISE_ALLOW_HARD_LINKS: 'yes' }),
+    },
+    {
+      where: 'webhook receiver env',
+      input: 'IDWISE_WEBHOOK_AUTH=bearer:short-secret',
+      expected: /IDWISE_WEBHOOK_AUTH's secret is 12 characters: use at least 32/,
+      secret: 'short-secret',
+      run: async () => parseWebhookAuth('bearer:short-secret'),
+    },
+    {
+      where: 'verifyJourneyEvent',
+      input: 'toleranceSec NaN (Number of an unset variable)',
+      expected: /verifyJourneyEvent needs toleranceSec as a finite number of seconds above 0, e\.g\. 300/,
+      run: async () => {
+        const secret = 'events-secret-0123456789abcdef0123456789';
+        const body = '{"type":"journey.completed"}';
+        const header = signJourneyEvent(secret, body, 0);
+        return verifyJourneyEvent({ rawBody: body, header, secret, toleranceSec: Number(undefined) });
+      },
+    },
+    {
+      where: 'sandbox start',
+      input: 'IDWISE_SANDBOX_HOST=192.0.2.10 with the published credentials',
+      expected:
+        /IDWISE_SANDBOX_HOST=192\.0\.2\.10 would expose the sandbox beyond this machine with the published credentials/,
+      // 192.0.2.10 (TEST-NET-1) is no address of this machine: code that did not refuse fails to listen instead.
+      run: async () => (await startSandbox({ host: '192.0.2.10', port: 0 })).close(),
     },
   ];
 }

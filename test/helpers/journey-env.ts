@@ -7,6 +7,7 @@ import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporal
 import type { EventActivitiesConfig } from '../../activities/index.js';
 import { createJourneyClient, type JourneyClient } from '../../client/journey-client.js';
 import { getDataConverter } from '../../codec/data-converter.js';
+import type { KeyRing } from '../../codec/keys.js';
 import { createIdwiseClient, loadIdwiseConfig, type IdwiseApi, type ImageSources } from '../../idwise/index.js';
 import { startSandbox, type RunningSandbox, type SandboxSwitches } from '../../sandbox/index.js';
 import type { StagingTarget } from '../../storage/staging.js';
@@ -65,11 +66,15 @@ export async function createJourneyEnv(
   opts: {
     sandboxSwitches?: Partial<SandboxSwitches>;
     imageRoots?: string;
+    /** IDWISE_IMAGE_HOSTS of the worker; none by default. */
+    imageHosts?: string;
     events?: EventActivitiesConfig;
     /** More IDWISE_* settings for the worker, e.g. IDWISE_IMAGE_BUCKETS and IDWISE_S3_* (test/helpers/storage.ts). */
     idwiseEnv?: Record<string, string>;
     /** IDWISE_STAGING_URL of the worker and the client. */
     staging?: StagingTarget;
+    /** IDWISE_PII_KEYS of client and worker: image references are then sealed in history. */
+    piiKeys?: KeyRing;
   } = {},
 ): Promise<JourneyEnv> {
   const address = process.env.TEMPORAL_TEST_ADDRESS;
@@ -83,6 +88,7 @@ export async function createJourneyEnv(
     IDWISE_API_KEY: sandbox.credentials.key,
     IDWISE_API_SECRET: sandbox.credentials.secret,
     IDWISE_IMAGE_ROOTS: opts.imageRoots ?? TEST_IMAGE_ROOTS,
+    ...(opts.imageHosts ? { IDWISE_IMAGE_HOSTS: opts.imageHosts } : {}),
     ...opts.idwiseEnv,
   });
   const idwise = createIdwiseClient(idwiseConfig);
@@ -90,7 +96,12 @@ export async function createJourneyEnv(
   const client = new Client({ connection, namespace: 'default', dataConverter: testDataConverter() });
   const nativeConnection = await NativeConnection.connect({ address });
   const taskQueue = `test-${randomUUID()}`;
-  const journeys = createJourneyClient({ client, taskQueue, staging: opts.staging ?? null });
+  const journeys = createJourneyClient({
+    client,
+    taskQueue,
+    staging: opts.staging ?? null,
+    piiKeys: opts.piiKeys ?? null,
+  });
 
   let worker: Worker | null = null;
   let running: Promise<void> | null = null;
@@ -120,6 +131,7 @@ export async function createJourneyEnv(
         workflowBundlePath,
         ...(opts.events ? { events: opts.events } : {}),
         staging: opts.staging ?? null,
+        ...(opts.piiKeys ? { piiKeys: opts.piiKeys } : {}),
         dataConverter: testDataConverter(),
       });
       running = worker.run();
