@@ -15,6 +15,7 @@ import { startWebhookReceiver, WEBHOOK_PATH } from '../webhooks/server.js';
 import { writeWorkflowBundle } from '../worker/bundle.js';
 import { runInFlightPhase, type EventsMode, type PhaseResult } from './in-flight-phase.js';
 import { checkInFlightTargets, formatInFlight, writeInFlightReport } from './in-flight-report.js';
+import { machineInfo, watchLoad } from './machine.js';
 import { findChildPid, startBenchWorker } from './worker-process.js';
 
 // `npm run bench -- --in-flight N`: one worker holding N journeys that wait on IDWise, first with webhooks (sandbox →
@@ -46,6 +47,7 @@ export async function runInFlight(
 ): Promise<{ code: number; json: string; markdown: string }> {
   const date = new Date();
   const runId = date.toISOString().replace(/[-:T]/g, '').slice(0, 14);
+  const load = watchLoad();
   const noop = () => undefined;
   const quietLogger = { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: (m: string) => say(m) };
   Runtime.install({ logger: quietLogger });
@@ -126,6 +128,8 @@ export async function runInFlight(
     runId,
     date: date.toISOString(),
     command: commandLine(s),
+    machine: machineInfo(),
+    load: load.stop(),
     settings: { ...s, flowId: FLOW_ID, heldStepProcessingS: s.holdS },
     worker: { idleRssMb: worker.idleRssMb },
     phases,

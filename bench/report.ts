@@ -1,3 +1,4 @@
+import { describeMachine, type LoadRecord, type MachineInfo } from './machine.js';
 import type { CallRate } from './rate.js';
 import type { ActionCount, Distribution } from './stats.js';
 
@@ -92,7 +93,11 @@ export interface BenchReport {
   runId: string;
   date: string;
   command: string;
-  machine: { cpus: number; node: string; platform: string; memoryGb: number | null };
+  machine: MachineInfo;
+  /** Load averages before and during the run (absent in reports from before they were recorded). */
+  load?: LoadRecord;
+  /** CPU ms per journey against the plain script's in the same run (see cpuReference). */
+  cpuReference?: ReturnType<typeof cpuReference>;
   settings: {
     journeys: number;
     concurrency: number;
@@ -211,6 +216,35 @@ export function checkTargets(t: TemporalResult, b: PathResult): Target[] {
   ];
 }
 
+/**
+ * CPU per journey as multiples of the plain script's (the bench process in the baseline phase: the script and the
+ * sandbox answering the same IDWise calls), measured in the same run: a ratio that travels between machines where
+ * milliseconds do not.
+ */
+export function cpuReference(r: BenchReport) {
+  const n = r.settings.journeys;
+  const perJourney = (s: number | null) => (s === null ? null : Math.round((s / n) * 1000 * 10) / 10);
+  const reference = perJourney(r.baseline.cpuS.benchProcess);
+  const ratio = (ms: number | null) => (ms === null || !reference ? null : Math.round((ms / reference) * 100) / 100);
+  const worker = perJourney(r.temporal.cpuS.worker);
+  const devServer = perJourney(r.temporal.cpuS.devServer);
+  return {
+    referenceMs: reference,
+    workerMs: worker,
+    devServerMs: devServer,
+    worker: ratio(worker),
+    devServer: ratio(devServer),
+  };
+}
+
+function cpuAgainstReference(r: BenchReport): string {
+  const c = cpuReference(r);
+  return (
+    `CPU ms per journey: worker ${fmt(c.workerMs, 1)} (${fmt(c.worker)} x the plain script's ${fmt(c.referenceMs, 1)}), ` +
+    `dev server ${fmt(c.devServerMs, 1)} (${fmt(c.devServer)} x)`
+  );
+}
+
 export function formatMarkdown(r: BenchReport): string {
   const { temporal: t, baseline: b } = r;
   const row = (label: string, tv: string, bv: string) => `| ${label} | ${tv} | ${bv} |`;
@@ -219,7 +253,9 @@ export function formatMarkdown(r: BenchReport): string {
     `## IDWise journeys: Temporal vs plain script (${r.settings.journeys} journeys, concurrency ${r.settings.concurrency}, ` +
       `processing ${r.settings.processingDelayMs} ms)`,
     '',
-    `run ${r.runId}, ${r.date}, ${r.machine.cpus} CPUs, Node ${r.machine.node}`,
+    `run ${r.runId}, ${r.date}, ${describeMachine(r.machine, r.load)}`,
+    '',
+    cpuAgainstReference(r),
     '',
     '| | Temporal | baseline |',
     '|---|---:|---:|',
