@@ -18,6 +18,8 @@ export interface ActivityDeps {
   eventsEnabled?: boolean;
   /** Whether IDWISE_STAGING_URL is set: journeys of a deployment without staging skip deleteStagedImages. */
   stagingEnabled?: boolean;
+  /** Whether IDWISE_RETENTION is set (not `none`): journeys without a retention option schedule no erasure if not. */
+  retentionByDefault?: boolean;
 }
 
 /** Waits out IDWise's summary rate rule, measured from the journey's previous summary call. */
@@ -73,8 +75,25 @@ const LANDED_CODES = new Set(['step_in_progress', 'step_concluded']);
 
 export function createJourneyActivities(deps: ActivityDeps & PreflightDeps) {
   const { idwise, openApplicantDetails, eventsEnabled = false, stagingEnabled = false } = deps;
+  const retentionByDefault = deps.retentionByDefault ?? false;
   const signal = () => ({ signal: cancellationSignal() });
   const getSummary = summaryReader(idwise);
+  /**
+   * The steps of a journey just started, read in the start's own attempt. A failed read must not fail the attempt (its
+   * retry would start a second journey): the journey then reads them with getFlowSteps, as before.
+   */
+  const stepsFromSummary = async (journeyId: string) => {
+    try {
+      const summary = await getSummary(journeyId, 'flow-steps');
+      return { steps: toFlowSteps(summary.step_summaries), checkedAt: Date.now() };
+    } catch (err) {
+      log.warn('flow steps not read with the start; the journey reads them next', {
+        journeyId,
+        error: err instanceof Error ? err.message : String(err),
+      });
+      return { steps: [], checkedAt: null };
+    }
+  };
 
   return {
     /**
@@ -88,6 +107,8 @@ export function createJourneyActivities(deps: ActivityDeps & PreflightDeps) {
       sealedApplicantDetails?: string | undefined;
       /** Images to check first: bad input never creates an IDWise journey (no separate activity, no extra history). */
       checkFirst?: StepMapping;
+      /** When the start response lists no steps, read them from the summary here (one activity, not two). */
+      withSteps?: boolean;
     }) {
       if (req.checkFirst) await checkImages(req.checkFirst, deps);
       const prior = (activityInfo().heartbeatDetails as { possiblyOrphaned?: number } | undefined)?.possiblyOrphaned;
@@ -107,8 +128,10 @@ export function createJourneyActivities(deps: ActivityDeps & PreflightDeps) {
           signal(),
         );
         log.info('IDWise journey started', { journeyId: res.journey_id, flowId: req.flowId, possiblyOrphaned });
+        const learned = { possiblyOrphaned, eventsEnabled, stagingEnabled, retentionByDefault };
         const steps = toFlowSteps(res.step_summaries);
-        return { journeyId: res.journey_id, steps, possiblyOrphaned, eventsEnabled, stagingEnabled };
+        if (steps.length > 0 || !req.withSteps) return { journeyId: res.journey_id, steps, ...learned };
+        return { journeyId: res.journey_id, ...(await stepsFromSummary(res.journey_id)), ...learned };
       } catch (err) {
         const ambiguous = isIdwiseError(err) && mayHaveActed(err);
         // Failure reports carry the last heartbeat details to the next attempt.

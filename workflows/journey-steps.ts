@@ -13,6 +13,8 @@ import { journeyMetrics } from './metrics.js';
 import { parseStepMapping } from './validation.js';
 
 export interface JourneyContext {
+  /** Started under journey-lean-actions: fewer search-attribute writes and activities (workflows/journey.ts). */
+  lean: boolean;
   input: ValidJourneyInput;
   opts: ReturnType<typeof journeyActivityOptions>;
   journey: JourneyState;
