@@ -1,5 +1,6 @@
 import { readMappingFile } from '../client/mapping-file.js';
 import { countActions, eventTypeCounts } from '../bench/stats.js';
+import { erasureWorkflowId } from '../shared/erasure.js';
 import { journeyWorkflowId } from '../shared/journey.js';
 import { IdwiseDecision, IdwiseJourneyId, IdwiseStage } from '../shared/search-attributes.js';
 import { createJourneyEnv, FLOW_ID_SELFIE, repoRoot, type JourneyEnv } from './helpers/journey-env.js';
@@ -41,5 +42,26 @@ describe('billable actions of a passing journey', () => {
       'completed',
       'Complete',
     ]);
+  });
+});
+
+describe('the erasure of a journey without its own retention option', () => {
+  let env: JourneyEnv;
+
+  beforeAll(async () => {
+    env = await createJourneyEnv({ defaultRetention: '1h' });
+    await env.startWorker();
+  });
+  afterAll(async () => env.close());
+
+  // The action saved above, when the workers do not erase by default, must not be saved when they do.
+  it('is still scheduled when the workers erase by default (IDWISE_RETENTION)', async () => {
+    const steps = await readMappingFile(join(repoRoot, 'samples/mappings/sandbox-id-and-selfie.json'));
+    const ref = env.ref('pass-');
+    await env.journeys.startJourney({ referenceNo: ref, flowId: FLOW_ID_SELFIE, steps });
+    await env.journeys.awaitOutcome(ref);
+    const erasure = await env.client.workflow.getHandle(erasureWorkflowId(ref)).describe();
+    expect(erasure.status.name).toBe('RUNNING');
+    await env.client.workflow.getHandle(erasureWorkflowId(ref)).terminate('test over');
   });
 });

@@ -70,6 +70,8 @@ export async function createJourneyEnv(
     idwiseEnv?: Record<string, string>;
     /** IDWISE_STAGING_URL of the worker and the client. */
     staging?: StagingTarget;
+    /** IDWISE_RETENTION of the worker. */
+    defaultRetention?: string;
   } = {},
 ): Promise<JourneyEnv> {
   const address = process.env.TEMPORAL_TEST_ADDRESS;
@@ -121,6 +123,7 @@ export async function createJourneyEnv(
         ...(opts.events ? { events: opts.events } : {}),
         staging: opts.staging ?? null,
         dataConverter: testDataConverter(),
+        ...(opts.defaultRetention ? { defaultRetention: opts.defaultRetention } : {}),
       });
       running = worker.run();
       return worker;
