@@ -6,6 +6,7 @@ import { ErrorType } from '../shared/errors.js';
 import { MIN_SUMMARY_INTERVAL_MS, type StepFiles, type StepMapping } from '../shared/journey.js';
 import { expectedRetry, failureOf, mapFailures } from './failures.js';
 import { checkImages, type PreflightDeps } from './preflight.js';
+import { noteProcessed, type StepTiming } from './processing-times.js';
 import { SummaryPacer } from './summary-pacer.js';
 import { countPossiblyOrphanedStart, countSummaryCall, type SummaryPurpose } from './metrics.js';
 import { hasSubmission, isProcessed, retakeLanded, toFlowSteps, toResultSummary, toStepCheck } from './mapping.js';
@@ -203,12 +204,14 @@ export function createJourneyActivities(deps: ActivityDeps & PreflightDeps) {
      * activity's fixed-interval retry policy is the poll; `'return'` (webhooks) answers it as data, for a journey
      * that waits on the event and checks only when it arrives or its fallback timer fires.
      */
-    async checkStepProcessed(req: {
-      journeyId: string;
-      stepId: string;
-      notBefore: number;
-      pending?: 'throw' | 'return';
-    }) {
+    async checkStepProcessed(
+      req: {
+        journeyId: string;
+        stepId: string;
+        notBefore: number;
+        pending?: 'throw' | 'return';
+      } & StepTiming,
+    ) {
       if (activityInfo().attempt === 1) await notBefore(req.notBefore);
       const summary = await getSummary(req.journeyId, 'step-check');
       const checkedAt = Date.now();
@@ -218,6 +221,7 @@ export function createJourneyActivities(deps: ActivityDeps & PreflightDeps) {
         if (req.pending === 'return') return { check: null, checkedAt, summaryCalls: 1 };
         throw expectedRetry(ErrorType.StepNotProcessed, `step ${req.stepId} not processed yet (status: ${status})`);
       }
+      noteProcessed(req);
       // The attempt number is the count of summary calls this step needed (a metric the workflow records).
       return { check: toStepCheck(result), checkedAt, summaryCalls: activityInfo().attempt };
     },

@@ -146,11 +146,14 @@ const nextSummaryAt = (ctx: JourneyContext) => (ctx.lastSummaryAt === null ? 0 :
 async function awaitProcessed(ctx: JourneyContext, step: FlowStep, since: number) {
   const { opts, input } = ctx;
   const deadlineMs = durationToMs(input.options.stepDeadline);
+  // When the attempt was submitted and the step type: the worker learns IDWise's usual processing time per type.
+  const timing = { submittedAt: since, stepType: step.type };
   const args = (pending: 'throw' | 'return') => ({
     journeyId: ctx.journey.journeyId!,
     stepId: step.stepId,
     notBefore: nextSummaryAt(ctx),
     pending,
+    ...timing,
   });
   const summary = `check ${label(step)} processed`;
   let calls = 0;
@@ -166,7 +169,7 @@ async function awaitProcessed(ctx: JourneyContext, step: FlowStep, since: number
   const fallback = async (remainingMs: number) => {
     const r = await acts.fallbackStepCheck.executeWithOptions(
       { ...opts.fallback(remainingMs), summary: `${summary} (lost-event check)` },
-      [{ journeyId: ctx.journey.journeyId!, stepId: step.stepId, notBefore: nextSummaryAt(ctx) }],
+      [{ journeyId: ctx.journey.journeyId!, stepId: step.stepId, notBefore: nextSummaryAt(ctx), ...timing }],
     );
     return { ...r, summaryCalls: calls + r.summaryCalls };
   };
