@@ -65,66 +65,57 @@ export function defineJourneySchemas() {
       if (problem) ctx.addIssue({ code: 'custom', message: problem, continue: false });
     });
 
-  const JourneyOptionsSchema = z
-    .strictObject({
-      /** How long IDWise may take to process one step before the journey fails. */
-      stepDeadline: DurationSchema.default('10m'),
-      /** How long a required step without files waits for `provideStepFiles`. */
-      waitForFilesTimeout: DurationSchema.default('24h'),
-      /** Cadence of Get Journey Summary checks; IDWise forbids less than 2 s. */
-      summaryInterval: DurationSchema.default('2s').refine(atLeastTwoSeconds, TWO_SECONDS),
-      /** How long transient IDWise errors (5xx, 429, network) are retried before the journey fails. */
-      apiRetryWindow: DurationSchema.default('15m'),
-      /**
-       * A failed attempt IDWise lets the applicant retake (is_concluded false): `retake` waits in stage awaiting-retake
-       * for new files (provideStepFiles); `continue` records the feedback and goes on, as a one-shot integration would.
-       */
-      onStepFeedback: z.enum(['retake', 'continue']).default('retake'),
-      /** How long a retake waits for new files before the journey completes with what IDWise has. */
-      retakeTimeout: DurationSchema.default('24h'),
-      /** Attempts per step in the flow (IDWise's default is 2); only used to report attempts left. */
-      stepAttempts: z.number().int().min(1).max(10).default(2),
-      /** How long IDWise's final processing after complete-journey may take before the journey fails. */
-      finalDecisionDeadline: DurationSchema.default('30m'),
-      /** System decisions that go to a reviewer in IDWise Studio; the journey waits for the manual decision. */
-      awaitReviewFor: z.array(z.string().trim().min(1)).max(10).default(['Refer']),
-      /** Cadence of result checks while a review is pending (a fallback when webhooks are on). */
-      reviewCheckInterval: DurationSchema.default('15m').refine(atLeastTwoSeconds, TWO_SECONDS),
-      /** How long to wait for a reviewer; then the journey ends with the system decision and says so. */
-      reviewWait: DurationSchema.default('14d'),
-      /**
-       * `webhooks`: IDWise's webhooks (through the receiver) say when a step or the journey is done, and summary checks
-       * are only a fallback every fallbackCheckInterval. `polling`: summary checks alone, every summaryInterval.
-       */
-      events: z.enum(['polling', 'webhooks']).default('polling'),
-      fallbackCheckInterval: DurationSchema.default('30s').refine(atLeastTwoSeconds, TWO_SECONDS),
-      /**
-       * The lost-event check backs off from fallbackCheckInterval to this (webhooks): IDWise re-delivers a failed webhook
-       * after 5, 10 and 15 minutes itself, so a step that waits long is looked at every 5 minutes at most.
-       */
-      fallbackCheckMaxInterval: DurationSchema.default('5m').refine(atLeastTwoSeconds, TWO_SECONDS),
-      /**
-       * How long after the journey ends its data is erased (IDWise, staged images, Temporal histories): a duration
-       * such as 30d, or none (kept until an explicit erase). Unset: the worker's IDWISE_RETENTION.
-       */
-      retention: z
-        .string()
-        .trim()
-        .superRefine((v, ctx) => {
-          const problem = retentionProblem(v);
-          if (problem) ctx.addIssue({ code: 'custom', message: problem });
-        })
-        .optional(),
-    })
-    .superRefine((o, ctx) => {
-      if (durationToMs(o.fallbackCheckMaxInterval) < durationToMs(o.fallbackCheckInterval)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['fallbackCheckMaxInterval'],
-          message: `must be at least fallbackCheckInterval (${o.fallbackCheckInterval}): the check backs off from it`,
-        });
-      }
-    });
+  const JourneyOptionsSchema = z.strictObject({
+    /** How long IDWise may take to process one step before the journey fails. */
+    stepDeadline: DurationSchema.default('10m'),
+    /** How long a required step without files waits for `provideStepFiles`. */
+    waitForFilesTimeout: DurationSchema.default('24h'),
+    /** Cadence of Get Journey Summary checks; IDWise forbids less than 2 s. */
+    summaryInterval: DurationSchema.default('2s').refine(atLeastTwoSeconds, TWO_SECONDS),
+    /** How long transient IDWise errors (5xx, 429, network) are retried before the journey fails. */
+    apiRetryWindow: DurationSchema.default('15m'),
+    /**
+     * A failed attempt IDWise lets the applicant retake (is_concluded false): `retake` waits in stage awaiting-retake
+     * for new files (provideStepFiles); `continue` records the feedback and goes on, as a one-shot integration would.
+     */
+    onStepFeedback: z.enum(['retake', 'continue']).default('retake'),
+    /** How long a retake waits for new files before the journey completes with what IDWise has. */
+    retakeTimeout: DurationSchema.default('24h'),
+    /** Attempts per step in the flow (IDWise's default is 2); only used to report attempts left. */
+    stepAttempts: z.number().int().min(1).max(10).default(2),
+    /** How long IDWise's final processing after complete-journey may take before the journey fails. */
+    finalDecisionDeadline: DurationSchema.default('30m'),
+    /** System decisions that go to a reviewer in IDWise Studio; the journey waits for the manual decision. */
+    awaitReviewFor: z.array(z.string().trim().min(1)).max(10).default(['Refer']),
+    /** Cadence of result checks while a review is pending (a fallback when webhooks are on). */
+    reviewCheckInterval: DurationSchema.default('15m').refine(atLeastTwoSeconds, TWO_SECONDS),
+    /** How long to wait for a reviewer; then the journey ends with the system decision and says so. */
+    reviewWait: DurationSchema.default('14d'),
+    /**
+     * `webhooks`: IDWise's webhooks (through the receiver) say when a step or the journey is done, and summary checks
+     * are only a fallback every fallbackCheckInterval. `polling`: summary checks alone, every summaryInterval.
+     */
+    events: z.enum(['polling', 'webhooks']).default('polling'),
+    fallbackCheckInterval: DurationSchema.default('30s').refine(atLeastTwoSeconds, TWO_SECONDS),
+    /**
+     * The lost-event check backs off from fallbackCheckInterval to this (webhooks): IDWise re-delivers a failed webhook
+     * after 5, 10 and 15 minutes itself, so a step that waits long is looked at every 5 minutes at most. Not checked
+     * against fallbackCheckInterval (journeys started with a longer one must keep replaying): below it, no back-off.
+     */
+    fallbackCheckMaxInterval: DurationSchema.default('5m').refine(atLeastTwoSeconds, TWO_SECONDS),
+    /**
+     * How long after the journey ends its data is erased (IDWise, staged images, Temporal histories): a duration
+     * such as 30d, or none (kept until an explicit erase). Unset: the worker's IDWISE_RETENTION.
+     */
+    retention: z
+      .string()
+      .trim()
+      .superRefine((v, ctx) => {
+        const problem = retentionProblem(v);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .optional(),
+  });
 
   const JourneyInputSchema = z.strictObject({
     flowId: z.string().trim().min(1, 'flowId is required: the flow id from the IDWise dashboard').max(200),

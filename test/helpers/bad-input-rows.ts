@@ -361,12 +361,6 @@ export function badInputRows(): BadInputRow[] {
     },
     {
       where: 'client.startJourney',
-      input: 'fallbackCheckMaxInterval below fallbackCheckInterval',
-      expected: /options\.fallbackCheckMaxInterval: must be at least fallbackCheckInterval \(1m\)/,
-      run: startWithOptions({ fallbackCheckInterval: '1m', fallbackCheckMaxInterval: '30s' }),
-    },
-    {
-      where: 'client.startJourney',
       input: 'apiRetryWindow "soon"',
       expected: /options\.apiRetryWindow: use a duration such as 2s, 10m or 24h/,
       run: startWithOptions({ apiRetryWindow: 'soon' }),
