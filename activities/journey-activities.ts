@@ -3,6 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { isIdwiseError, mayHaveActed, type IdwiseApi, type JourneySummary } from '../idwise/index.js';
 import type { ApplicantDetails, SealBinding } from '../pii/sealed-applicant-details.js';
 import { ErrorType } from '../shared/errors.js';
+import type { StepCheck } from '../shared/progress.js';
 import { MIN_SUMMARY_INTERVAL_MS, type StepFiles, type StepMapping } from '../shared/journey.js';
 import { expectedRetry, failureOf, mapFailures } from './failures.js';
 import { checkImages, type PreflightDeps } from './preflight.js';
@@ -79,6 +80,23 @@ export function createJourneyActivities(deps: ActivityDeps & PreflightDeps) {
   const retentionByDefault = deps.retentionByDefault ?? false;
   const signal = () => ({ signal: cancellationSignal() });
   const getSummary = summaryReader(idwise);
+  /** A submitted step's first look; a failed look is no failed upload: the journey's poll looks next. */
+  const firstLook = async (journeyId: string, stepId: string, at: number) => {
+    try {
+      await notBefore(at);
+      const { result } = findStep(await getSummary(journeyId, 'step-check'), stepId);
+      return { summaryAt: Date.now(), check: isProcessed(result) ? toStepCheck(result) : null };
+    } catch (err) {
+      log.warn('first look after the upload failed; the poll looks next', {
+        journeyId,
+        stepId,
+        error: err instanceof Error ? err.message : String(err),
+      });
+      // The call may have reached IDWise: the poll keeps 2 s from now.
+      return { summaryAt: Date.now(), check: null };
+    }
+  };
+
   /**
    * The steps of a journey just started, read in the start's own attempt. A failed read must not fail the attempt (its
    * retry would start a second journey): the journey then reads them with getFlowSteps, as before.
@@ -165,7 +183,12 @@ export function createJourneyActivities(deps: ActivityDeps & PreflightDeps) {
       files: StepFiles;
       notBefore: number;
       attempt?: number;
-    }) {
+      /**
+       * Polling: once uploaded, look whether IDWise processed it, when the 2 s rule lets this journey (the first
+       * attempt of the summary poll, made here: no activity and no workflow task of its own when it answers).
+       */
+      look?: boolean;
+    }): Promise<{ summaryAt: number | null; check?: StepCheck | null }> {
       const { journeyId, stepId, files } = req;
       const stepAttempt = req.attempt ?? 1;
       let summaryAt: number | null = null;
@@ -196,7 +219,9 @@ export function createJourneyActivities(deps: ActivityDeps & PreflightDeps) {
         throw failureOf(err, { minRetryDelayMs: MIN_SUMMARY_INTERVAL_MS });
       }
       log.info('IDWise step submitted', { journeyId, stepId, stepAttempt, skipped: 'skip' in files });
-      return { summaryAt };
+      return req.look
+        ? firstLook(journeyId, stepId, Math.max(req.notBefore, (summaryAt ?? 0) + MIN_SUMMARY_INTERVAL_MS))
+        : { summaryAt };
     },
 
     /**
@@ -226,16 +251,27 @@ export function createJourneyActivities(deps: ActivityDeps & PreflightDeps) {
       return { check: toStepCheck(result), checkedAt, summaryCalls: activityInfo().attempt };
     },
 
-    /** Completing twice is refused by IDWise (journey_completed); after a lost answer that refusal means done. */
-    async completeJourney({ journeyId }: { journeyId: string }) {
+    /**
+     * Completing twice is refused by IDWise (journey_completed); after a lost answer that refusal means done. With
+     * `readResult`, the result is read once right after (the first look of the final-decision poll, made here).
+     */
+    async completeJourney({ journeyId, readResult }: { journeyId: string; readResult?: boolean }) {
       try {
         await idwise.completeJourney(journeyId, signal());
       } catch (err) {
-        if (isIdwiseError(err) && err.errorCode === 'journey_completed') {
-          log.info('IDWise journey already completed', { journeyId });
-          return;
-        }
-        throw failureOf(err);
+        if (!(isIdwiseError(err) && err.errorCode === 'journey_completed')) throw failureOf(err);
+        log.info('IDWise journey already completed', { journeyId });
+      }
+      if (!readResult) return undefined;
+      try {
+        const result = toResultSummary(await mapFailures(() => idwise.getJourneyResult(journeyId, signal())));
+        return { result: result.endTime === null || result.decision.system === 'Incomplete' ? null : result };
+      } catch (err) {
+        log.warn('result not read after complete; the journey polls it next', {
+          journeyId,
+          error: err instanceof Error ? err.message : String(err),
+        });
+        return { result: null };
       }
     },
 
