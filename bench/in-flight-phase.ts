@@ -26,6 +26,8 @@ export interface PhaseSetup {
   holdMs: number;
   /** The webhooks journeys' fallbackCheckInterval (the issue's: 30s). */
   fallbackCheckInterval: string;
+  /** Their fallbackCheckMaxInterval (default 5m: the check backs off to it). */
+  fallbackCheckMaxInterval: string;
   refPrefix: string;
   flowId: string;
   steps: StepMapping;
@@ -51,7 +53,12 @@ const JITTER_MS = 2_000;
 const options = (p: PhaseSetup) => {
   const stepDeadline = `${Math.ceil(p.holdMs / 1000 + p.releaseCount / p.releasePerS) + 600}s`;
   return p.mode === 'webhooks'
-    ? { events: p.mode, fallbackCheckInterval: p.fallbackCheckInterval, stepDeadline }
+    ? {
+        events: p.mode,
+        fallbackCheckInterval: p.fallbackCheckInterval,
+        fallbackCheckMaxInterval: p.fallbackCheckMaxInterval,
+        stepDeadline,
+      }
     : { events: p.mode, stepDeadline };
 };
 

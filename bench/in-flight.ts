@@ -31,6 +31,7 @@ export interface InFlightSettings {
   windowS: number;
   holdS: number;
   fallbackCheckInterval: string;
+  fallbackCheckMaxInterval: string;
   modes: EventsMode[];
   /** IDWISE_MAX_CACHED_WORKFLOWS for the worker; null leaves the worker's default. */
   maxCachedWorkflows: number | null;
@@ -53,7 +54,7 @@ export async function runInFlight(
   Runtime.install({ logger: quietLogger });
   say(
     `in-flight bench ${runId}: ${s.journeys} journeys per mode (${s.modes.join(', ')}), window ${s.windowS} s, ` +
-      `hold ${s.holdS} s, webhooks fallback ${s.fallbackCheckInterval}, ${s.startConcurrency} starts at a time, release ${s.releaseCount ?? 'all'} at ${s.releasePerS}/s, cache ${s.maxCachedWorkflows ?? 'worker default'}`,
+      `hold ${s.holdS} s, webhooks fallback ${s.fallbackCheckInterval} up to ${s.fallbackCheckMaxInterval}, ${s.startConcurrency} starts at a time, release ${s.releaseCount ?? 'all'} at ${s.releasePerS}/s, cache ${s.maxCachedWorkflows ?? 'worker default'}`,
   );
 
   const sandbox = await startSandbox({ port: 0 });
@@ -109,6 +110,7 @@ export async function runInFlight(
       windowS: s.windowS,
       holdMs: s.holdS * 1000,
       fallbackCheckInterval: s.fallbackCheckInterval,
+      fallbackCheckMaxInterval: s.fallbackCheckMaxInterval,
       refPrefix: `pass-if-${mode}-${runId}`,
       flowId: FLOW_ID,
       steps,
@@ -146,6 +148,7 @@ function commandLine(s: InFlightSettings): string {
     `--start-concurrency ${s.startConcurrency} --release-per-s ${s.releasePerS} --modes ${s.modes.join(',')}` +
     (s.releaseCount ? ` --release-count ${s.releaseCount}` : '') +
     (s.fallbackCheckInterval !== '30s' ? ` --fallback-check-interval ${s.fallbackCheckInterval}` : '') +
+    (s.fallbackCheckMaxInterval !== '5m' ? ` --fallback-check-max-interval ${s.fallbackCheckMaxInterval}` : '') +
     (s.maxCachedWorkflows ? ` --max-cached-workflows ${s.maxCachedWorkflows}` : '')
   );
 }

@@ -123,6 +123,8 @@ export interface BenchReport {
 const MAX_WORKER_RSS_MB = 640;
 const MAX_HISTORY_EVENTS = 100;
 const MAX_HISTORY_BYTES = 64 * 1024;
+// Issue 21: at most 12 per passing journey (19 before it: every stage written, 2 patch markers, 9 activities).
+const MAX_BILLABLE_ACTIONS = 12;
 // The dev server shares the bench's 2 cores and spends as much CPU per journey as the worker (~125 ms each);
 // measured 0.76-0.82 x at 25 in flight. In production the server runs elsewhere.
 const MIN_THROUGHPUT_RATIO = 0.7;
@@ -194,6 +196,12 @@ export function checkTargets(t: TemporalResult, b: PathResult): Target[] {
       target: `<= ${MAX_HISTORY_BYTES / 1024} KiB`,
       measured: `${fmt(t.history.sizeBytesMax === null ? null : t.history.sizeBytesMax / 1024, 1)} KiB`,
       pass: t.history.sizeBytesMax !== null && t.history.sizeBytesMax <= MAX_HISTORY_BYTES,
+    },
+    {
+      name: 'Billable actions per journey (max of the sampled histories)',
+      target: `<= ${MAX_BILLABLE_ACTIONS}`,
+      measured: `${fmt(t.actions.max, 0)}`,
+      pass: t.actions.max !== null && t.actions.max <= MAX_BILLABLE_ACTIONS,
     },
     {
       name: 'Poll-rule violations (Temporal)',

@@ -94,6 +94,8 @@ const { values: flags } = parseArgs({
     modes: { type: 'string', default: 'webhooks,polling' },
     'max-cached-workflows': { type: 'string' },
     'fallback-check-interval': { type: 'string', default: '30s' },
+    // The lost-event check's back-off cap (the journey option fallbackCheckMaxInterval); = the interval: no back-off.
+    'fallback-check-max-interval': { type: 'string', default: '5m' },
     // Where the journeys' images come from: files under the samples folder, or s3:// objects in a local SeaweedFS.
     images: { type: 'string', default: 'files' },
     // Retention mode (bench/retention.ts): N ended journeys waiting out their retention, timer vs sweep.
@@ -635,6 +637,7 @@ async function inFlightMain(): Promise<number> {
       windowS,
       holdS,
       fallbackCheckInterval: flags['fallback-check-interval'],
+      fallbackCheckMaxInterval: flags['fallback-check-max-interval'],
       modes: modes as EventsMode[],
       maxCachedWorkflows: cached === undefined ? null : positiveInt('max-cached-workflows', cached, 2),
       json: flags.json,
