@@ -125,6 +125,9 @@ const MAX_HISTORY_EVENTS = 100;
 const MAX_HISTORY_BYTES = 64 * 1024;
 // Issue 21: at most 12 per passing journey (19 before it: every stage written, 2 patch markers, 9 activities).
 const MAX_BILLABLE_ACTIONS = 12;
+// The worker's CPU per journey as a multiple of the plain script's in the same run (a ratio, so it holds on another
+// machine or under load): 4-4.5 x before issue 21, 2.3-2.4 x after it (bench/README.md); 3.5 x catches a regression.
+const MAX_WORKER_CPU_VS_SCRIPT = 3.5;
 // The dev server shares the bench's 2 cores and spends as much CPU per journey as the worker (~125 ms each);
 // measured 0.76-0.82 x at 25 in flight. In production the server runs elsewhere.
 const MIN_THROUGHPUT_RATIO = 0.7;
@@ -145,6 +148,10 @@ const fmt = (n: number | null | undefined, digits = 2) => (n === null || n === u
 export function checkTargets(t: TemporalResult, b: PathResult): Target[] {
   const ratio = t.throughput !== null && b.throughput ? t.throughput / b.throughput : null;
   const p50Gap = t.latencyS.p50 !== null && b.latencyS.p50 !== null ? t.latencyS.p50 - b.latencyS.p50 : null;
+  const workerVsScript =
+    t.cpuS.worker !== null && b.cpuS.benchProcess
+      ? t.cpuS.worker / t.journeys / (b.cpuS.benchProcess / b.journeys)
+      : null;
   const { limit, maxIn1s, averagePerS } = t.callRate;
   // With an IDWise cap the cap bounds throughput, so comparing with the uncapped baseline says nothing.
   const capped: Target[] =
@@ -196,6 +203,12 @@ export function checkTargets(t: TemporalResult, b: PathResult): Target[] {
       target: `<= ${MAX_HISTORY_BYTES / 1024} KiB`,
       measured: `${fmt(t.history.sizeBytesMax === null ? null : t.history.sizeBytesMax / 1024, 1)} KiB`,
       pass: t.history.sizeBytesMax !== null && t.history.sizeBytesMax <= MAX_HISTORY_BYTES,
+    },
+    {
+      name: "Worker CPU per journey vs the plain script's (same run)",
+      target: `<= ${MAX_WORKER_CPU_VS_SCRIPT} x`,
+      measured: `${fmt(workerVsScript)} x`,
+      pass: workerVsScript !== null && workerVsScript <= MAX_WORKER_CPU_VS_SCRIPT,
     },
     {
       name: 'Billable actions per journey (max of the sampled histories)',
