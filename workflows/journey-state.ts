@@ -41,8 +41,7 @@ type Pending = { key: typeof IdwiseStage; value: string };
 /**
  * The journey's visible state: the `progress` query, the search attributes ops filter on, and the markdown details in
  * the Web UI. 'every-change' (journeys started before journey-lean-actions) writes the search attributes on every
- * change; 'lean' writes them only when a filtered stage changes, with what else changed since (the IDWise journey id,
- * the decision) in the same upsert: one billable action instead of up to three.
+ * change; 'lean' writes the stage only when a filtered stage changes, with the decision in the same upsert.
  */
 export class JourneyState {
   private readonly state: JourneyProgress;
@@ -95,10 +94,13 @@ export class JourneyState {
     return this.state.journeyId;
   }
 
+  /**
+   * Written at once in both modes, never deferred: a re-run finds the IDWise journey to resume by it, and the erasure
+   * finds every IDWise journey of a reference in these writes, also of a run terminated before it came to rest.
+   */
   started(journeyId: string): void {
     this.state.journeyId = journeyId;
-    if (this.writes === 'lean') this.pending.set(IdwiseJourneyId.name, { key: IdwiseJourneyId, value: journeyId });
-    else upsertSearchAttributes([{ key: IdwiseJourneyId, value: journeyId }]);
+    upsertSearchAttributes([{ key: IdwiseJourneyId, value: journeyId }]);
     this.render();
   }
 
