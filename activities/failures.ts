@@ -77,8 +77,13 @@ export async function mapFailures<T>(call: () => Promise<T>, opts: FailureOption
  * of a waiting worker, where formatting the stack the SDK sends with each failure (through the source maps tsx
  * enables) took ~3% of the worker's main-thread CPU.
  */
-export function expectedRetry(type: string, message: string): ApplicationFailure {
-  const failure = ApplicationFailure.create({ message, type, category: ApplicationFailureCategory.BENIGN });
+export function expectedRetry(type: string, message: string, nextRetryDelayMs?: number): ApplicationFailure {
+  const failure = ApplicationFailure.create({
+    message,
+    type,
+    category: ApplicationFailureCategory.BENIGN,
+    ...(nextRetryDelayMs !== undefined ? { nextRetryDelay: nextRetryDelayMs } : {}),
+  });
   failure.stack = `${failure.name}: ${failure.message}`;
   return failure;
 }

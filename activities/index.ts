@@ -26,7 +26,12 @@ export function createActivities(
 ) {
   // The journey learns from its first IDWise activity whether this deployment sends journey events at all, and
   // whether it stages images (then the journey deletes its staged images when it ends).
-  const learned = { eventsEnabled: !!deps.events?.url, stagingEnabled: !!deps.staging };
+  // And whether a journey without its own retention option is erased at all (IDWISE_RETENTION set, not `none`).
+  const learned = {
+    eventsEnabled: !!deps.events?.url,
+    stagingEnabled: !!deps.staging,
+    retentionByDefault: !!deps.defaultRetention && deps.defaultRetention !== 'none',
+  };
   return {
     ...createJourneyActivities({ ...deps, ...learned }),
     ...createDecisionActivities({ ...deps, ...learned }),

@@ -3,9 +3,11 @@ import { ApplicationFailure } from '@temporalio/common';
 import { isIdwiseError, mayHaveActed, type IdwiseApi, type JourneySummary } from '../idwise/index.js';
 import type { ApplicantDetails, SealBinding } from '../pii/sealed-applicant-details.js';
 import { ErrorType } from '../shared/errors.js';
+import type { StepCheck } from '../shared/progress.js';
 import { MIN_SUMMARY_INTERVAL_MS, type StepFiles, type StepMapping } from '../shared/journey.js';
 import { expectedRetry, failureOf, mapFailures } from './failures.js';
 import { checkImages, openedFiles, type PreflightDeps } from './preflight.js';
+import { noteProcessed, type StepTiming } from './processing-times.js';
 import { SummaryPacer } from './summary-pacer.js';
 import { countPossiblyOrphanedStart, countSummaryCall, type SummaryPurpose } from './metrics.js';
 import { hasSubmission, isProcessed, retakeLanded, toFlowSteps, toResultSummary, toStepCheck } from './mapping.js';
@@ -18,6 +20,8 @@ export interface ActivityDeps {
   eventsEnabled?: boolean;
   /** Whether IDWISE_STAGING_URL is set: journeys of a deployment without staging skip deleteStagedImages. */
   stagingEnabled?: boolean;
+  /** Whether IDWISE_RETENTION is set (not `none`): journeys without a retention option schedule no erasure if not. */
+  retentionByDefault?: boolean;
 }
 
 /** Waits out IDWise's summary rate rule, measured from the journey's previous summary call. */
@@ -73,8 +77,42 @@ const LANDED_CODES = new Set(['step_in_progress', 'step_concluded']);
 
 export function createJourneyActivities(deps: ActivityDeps & PreflightDeps) {
   const { idwise, openApplicantDetails, eventsEnabled = false, stagingEnabled = false } = deps;
+  const retentionByDefault = deps.retentionByDefault ?? false;
   const signal = () => ({ signal: cancellationSignal() });
   const getSummary = summaryReader(idwise);
+  /** A submitted step's first look; a failed look is no failed upload: the journey's poll looks next. */
+  const firstLook = async (journeyId: string, stepId: string, at: number) => {
+    try {
+      await notBefore(at);
+      const { result } = findStep(await getSummary(journeyId, 'step-check'), stepId);
+      return { summaryAt: Date.now(), check: isProcessed(result) ? toStepCheck(result) : null };
+    } catch (err) {
+      log.warn('first look after the upload failed; the poll looks next', {
+        journeyId,
+        stepId,
+        error: err instanceof Error ? err.message : String(err),
+      });
+      // The call may have reached IDWise: the poll keeps 2 s from now.
+      return { summaryAt: Date.now(), check: null };
+    }
+  };
+
+  /**
+   * The steps of a journey just started, read in the start's own attempt. A failed read must not fail the attempt (its
+   * retry would start a second journey): the journey then reads them with getFlowSteps, as before.
+   */
+  const stepsFromSummary = async (journeyId: string) => {
+    try {
+      const summary = await getSummary(journeyId, 'flow-steps');
+      return { steps: toFlowSteps(summary.step_summaries), checkedAt: Date.now() };
+    } catch (err) {
+      log.warn('flow steps not read with the start; the journey reads them next', {
+        journeyId,
+        error: err instanceof Error ? err.message : String(err),
+      });
+      return { steps: [], checkedAt: null };
+    }
+  };
 
   return {
     /**
@@ -88,6 +126,8 @@ export function createJourneyActivities(deps: ActivityDeps & PreflightDeps) {
       sealedApplicantDetails?: string | undefined;
       /** Images to check first: bad input never creates an IDWise journey (no separate activity, no extra history). */
       checkFirst?: StepMapping;
+      /** When the start response lists no steps, read them from the summary here (one activity, not two). */
+      withSteps?: boolean;
     }) {
       if (req.checkFirst) await checkImages(req.checkFirst, deps);
       const prior = (activityInfo().heartbeatDetails as { possiblyOrphaned?: number } | undefined)?.possiblyOrphaned;
@@ -107,8 +147,10 @@ export function createJourneyActivities(deps: ActivityDeps & PreflightDeps) {
           signal(),
         );
         log.info('IDWise journey started', { journeyId: res.journey_id, flowId: req.flowId, possiblyOrphaned });
+        const learned = { possiblyOrphaned, eventsEnabled, stagingEnabled, retentionByDefault };
         const steps = toFlowSteps(res.step_summaries);
-        return { journeyId: res.journey_id, steps, possiblyOrphaned, eventsEnabled, stagingEnabled };
+        if (steps.length > 0 || !req.withSteps) return { journeyId: res.journey_id, steps, ...learned };
+        return { journeyId: res.journey_id, ...(await stepsFromSummary(res.journey_id)), ...learned };
       } catch (err) {
         const ambiguous = isIdwiseError(err) && mayHaveActed(err);
         // Failure reports carry the last heartbeat details to the next attempt.
@@ -141,7 +183,12 @@ export function createJourneyActivities(deps: ActivityDeps & PreflightDeps) {
       files: StepFiles;
       notBefore: number;
       attempt?: number;
-    }) {
+      /**
+       * Polling: once uploaded, look whether IDWise processed it, when the 2 s rule lets this journey (the first
+       * attempt of the summary poll, made here: no activity and no workflow task of its own when it answers).
+       */
+      look?: boolean;
+    }): Promise<{ summaryAt: number | null; check?: StepCheck | null }> {
       const { journeyId, stepId, files } = req;
       const stepAttempt = req.attempt ?? 1;
       let summaryAt: number | null = null;
@@ -173,7 +220,9 @@ export function createJourneyActivities(deps: ActivityDeps & PreflightDeps) {
         throw failureOf(err, { minRetryDelayMs: MIN_SUMMARY_INTERVAL_MS });
       }
       log.info('IDWise step submitted', { journeyId, stepId, stepAttempt, skipped: 'skip' in files });
-      return { summaryAt };
+      return req.look
+        ? firstLook(journeyId, stepId, Math.max(req.notBefore, (summaryAt ?? 0) + MIN_SUMMARY_INTERVAL_MS))
+        : { summaryAt };
     },
 
     /**
@@ -181,12 +230,14 @@ export function createJourneyActivities(deps: ActivityDeps & PreflightDeps) {
      * activity's fixed-interval retry policy is the poll; `'return'` (webhooks) answers it as data, for a journey
      * that waits on the event and checks only when it arrives or its fallback timer fires.
      */
-    async checkStepProcessed(req: {
-      journeyId: string;
-      stepId: string;
-      notBefore: number;
-      pending?: 'throw' | 'return';
-    }) {
+    async checkStepProcessed(
+      req: {
+        journeyId: string;
+        stepId: string;
+        notBefore: number;
+        pending?: 'throw' | 'return';
+      } & StepTiming,
+    ) {
       if (activityInfo().attempt === 1) await notBefore(req.notBefore);
       const summary = await getSummary(req.journeyId, 'step-check');
       const checkedAt = Date.now();
@@ -196,20 +247,32 @@ export function createJourneyActivities(deps: ActivityDeps & PreflightDeps) {
         if (req.pending === 'return') return { check: null, checkedAt, summaryCalls: 1 };
         throw expectedRetry(ErrorType.StepNotProcessed, `step ${req.stepId} not processed yet (status: ${status})`);
       }
+      noteProcessed(req);
       // The attempt number is the count of summary calls this step needed (a metric the workflow records).
       return { check: toStepCheck(result), checkedAt, summaryCalls: activityInfo().attempt };
     },
 
-    /** Completing twice is refused by IDWise (journey_completed); after a lost answer that refusal means done. */
-    async completeJourney({ journeyId }: { journeyId: string }) {
+    /**
+     * Completing twice is refused by IDWise (journey_completed); after a lost answer that refusal means done. With
+     * `readResult`, the result is read once right after (the first look of the final-decision poll, made here).
+     */
+    async completeJourney({ journeyId, readResult }: { journeyId: string; readResult?: boolean }) {
       try {
         await idwise.completeJourney(journeyId, signal());
       } catch (err) {
-        if (isIdwiseError(err) && err.errorCode === 'journey_completed') {
-          log.info('IDWise journey already completed', { journeyId });
-          return;
-        }
-        throw failureOf(err);
+        if (!(isIdwiseError(err) && err.errorCode === 'journey_completed')) throw failureOf(err);
+        log.info('IDWise journey already completed', { journeyId });
+      }
+      if (!readResult) return undefined;
+      try {
+        const result = toResultSummary(await mapFailures(() => idwise.getJourneyResult(journeyId, signal())));
+        return { result: result.endTime === null || result.decision.system === 'Incomplete' ? null : result };
+      } catch (err) {
+        log.warn('result not read after complete; the journey polls it next', {
+          journeyId,
+          error: err instanceof Error ? err.message : String(err),
+        });
+        return { result: null };
       }
     },
 

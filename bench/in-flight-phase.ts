@@ -26,6 +26,8 @@ export interface PhaseSetup {
   holdMs: number;
   /** The webhooks journeys' fallbackCheckInterval (the issue's: 30s). */
   fallbackCheckInterval: string;
+  /** Their fallbackCheckMaxInterval (default 5m: the check backs off to it). */
+  fallbackCheckMaxInterval: string;
   refPrefix: string;
   flowId: string;
   steps: StepMapping;
@@ -51,7 +53,12 @@ const JITTER_MS = 2_000;
 const options = (p: PhaseSetup) => {
   const stepDeadline = `${Math.ceil(p.holdMs / 1000 + p.releaseCount / p.releasePerS) + 600}s`;
   return p.mode === 'webhooks'
-    ? { events: p.mode, fallbackCheckInterval: p.fallbackCheckInterval, stepDeadline }
+    ? {
+        events: p.mode,
+        fallbackCheckInterval: p.fallbackCheckInterval,
+        fallbackCheckMaxInterval: p.fallbackCheckMaxInterval,
+        stepDeadline,
+      }
     : { events: p.mode, stepDeadline };
 };
 
@@ -156,6 +163,18 @@ export async function runInFlightPhase(p: PhaseSetup) {
       workerCpuCores: round((after.worker - before.worker) / windowS, 3),
       devServerCpuCores: round((after.devServer - before.devServer) / windowS, 3),
       machineCoresBusy: round((after.machine - before.machine) / windowS, 2),
+      // Everything but the worker, the dev server and this process (client, sandbox, receiver): what competed.
+      otherProcessesCores: round(
+        Math.max(
+          0,
+          after.machine -
+            before.machine -
+            (after.worker - before.worker) -
+            (after.devServer - before.devServer) -
+            (after.bench - before.bench),
+        ) / windowS,
+        2,
+      ),
       summaryCallsPerJourneyPerMinute: round((after.summary - before.summary) / n / (windowS / 60), 2),
       workerRssMaxMb: round(Math.max(...rss), 1),
       workerRssEndMb: round(memory.rssMb, 1),
@@ -224,5 +243,6 @@ async function cpu(p: PhaseSetup) {
     worker: await readProcCpuSeconds(p.workerPid),
     devServer: p.devServerPid === null ? Number.NaN : await readProcCpuSeconds(p.devServerPid),
     machine: await readMachineBusySeconds(),
+    bench: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
   };
 }

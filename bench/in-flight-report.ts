@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { format, resolveConfig } from 'prettier';
 import type { PhaseResult } from './in-flight-phase.js';
+import { describeMachine, type LoadRecord, type MachineInfo } from './machine.js';
 
 // Targets, markdown and the JSON file of `npm run bench -- --in-flight N`.
 
@@ -49,6 +50,8 @@ interface Report {
   command: string;
   date: string;
   worker: { idleRssMb: number };
+  machine: MachineInfo;
+  load: LoadRecord;
   phases: PhaseResult[];
   targets: InFlightTarget[];
 }
@@ -63,6 +66,8 @@ export function formatInFlight(r: Report): string {
     '',
     `\`${r.command}\` (worker idle RSS ${r.worker.idleRssMb.toFixed(0)} MB)`,
     '',
+    `machine: ${describeMachine(r.machine, r.load)}`,
+    '',
     `| | ${cols.join(' | ')} |`,
     `|---|${cols.map(() => '---:').join('|')}|`,
     row('journeys in flight', (p) => p.journeys),
@@ -74,6 +79,7 @@ export function formatInFlight(r: Report): string {
     row('worker CPU while waiting (cores)', (p) => p.window.workerCpuCores),
     row('dev server CPU while waiting (cores)', (p) => p.window.devServerCpuCores),
     row('machine cores busy in window', (p) => p.window.machineCoresBusy),
+    row('other processes in window (cores)', (p) => p.window.otherProcessesCores),
     row('summary calls / journey / minute', (p) => p.window.summaryCallsPerJourneyPerMinute),
     row('detection, held step: p50 / p99 / max ms (n)', (p) => ms(p.detection.heldStep)),
     row('detection, every step: p50 / p99 / max ms (n)', (p) => ms(p.detection.allSteps)),

@@ -15,6 +15,7 @@ import { startWebhookReceiver, WEBHOOK_PATH } from '../webhooks/server.js';
 import { writeWorkflowBundle } from '../worker/bundle.js';
 import { runInFlightPhase, type EventsMode, type PhaseResult } from './in-flight-phase.js';
 import { checkInFlightTargets, formatInFlight, writeInFlightReport } from './in-flight-report.js';
+import { machineInfo, watchLoad } from './machine.js';
 import { findChildPid, startBenchWorker } from './worker-process.js';
 
 // `npm run bench -- --in-flight N`: one worker holding N journeys that wait on IDWise, first with webhooks (sandbox →
@@ -30,6 +31,7 @@ export interface InFlightSettings {
   windowS: number;
   holdS: number;
   fallbackCheckInterval: string;
+  fallbackCheckMaxInterval: string;
   modes: EventsMode[];
   /** IDWISE_MAX_CACHED_WORKFLOWS for the worker; null leaves the worker's default. */
   maxCachedWorkflows: number | null;
@@ -46,12 +48,13 @@ export async function runInFlight(
 ): Promise<{ code: number; json: string; markdown: string }> {
   const date = new Date();
   const runId = date.toISOString().replace(/[-:T]/g, '').slice(0, 14);
+  const load = watchLoad();
   const noop = () => undefined;
   const quietLogger = { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: (m: string) => say(m) };
   Runtime.install({ logger: quietLogger });
   say(
     `in-flight bench ${runId}: ${s.journeys} journeys per mode (${s.modes.join(', ')}), window ${s.windowS} s, ` +
-      `hold ${s.holdS} s, webhooks fallback ${s.fallbackCheckInterval}, ${s.startConcurrency} starts at a time, release ${s.releaseCount ?? 'all'} at ${s.releasePerS}/s, cache ${s.maxCachedWorkflows ?? 'worker default'}`,
+      `hold ${s.holdS} s, webhooks fallback ${s.fallbackCheckInterval} up to ${s.fallbackCheckMaxInterval}, ${s.startConcurrency} starts at a time, release ${s.releaseCount ?? 'all'} at ${s.releasePerS}/s, cache ${s.maxCachedWorkflows ?? 'worker default'}`,
   );
 
   const sandbox = await startSandbox({ port: 0 });
@@ -107,6 +110,7 @@ export async function runInFlight(
       windowS: s.windowS,
       holdMs: s.holdS * 1000,
       fallbackCheckInterval: s.fallbackCheckInterval,
+      fallbackCheckMaxInterval: s.fallbackCheckMaxInterval,
       refPrefix: `pass-if-${mode}-${runId}`,
       flowId: FLOW_ID,
       steps,
@@ -126,6 +130,8 @@ export async function runInFlight(
     runId,
     date: date.toISOString(),
     command: commandLine(s),
+    machine: machineInfo(),
+    load: load.stop(),
     settings: { ...s, flowId: FLOW_ID, heldStepProcessingS: s.holdS },
     worker: { idleRssMb: worker.idleRssMb },
     phases,
@@ -142,6 +148,7 @@ function commandLine(s: InFlightSettings): string {
     `--start-concurrency ${s.startConcurrency} --release-per-s ${s.releasePerS} --modes ${s.modes.join(',')}` +
     (s.releaseCount ? ` --release-count ${s.releaseCount}` : '') +
     (s.fallbackCheckInterval !== '30s' ? ` --fallback-check-interval ${s.fallbackCheckInterval}` : '') +
+    (s.fallbackCheckMaxInterval !== '5m' ? ` --fallback-check-max-interval ${s.fallbackCheckMaxInterval}` : '') +
     (s.maxCachedWorkflows ? ` --max-cached-workflows ${s.maxCachedWorkflows}` : '')
   );
 }

@@ -1,3 +1,4 @@
+import { describeMachine, type LoadRecord, type MachineInfo } from './machine.js';
 import type { CallRate } from './rate.js';
 import type { ActionCount, Distribution } from './stats.js';
 
@@ -92,7 +93,11 @@ export interface BenchReport {
   runId: string;
   date: string;
   command: string;
-  machine: { cpus: number; node: string; platform: string; memoryGb: number | null };
+  machine: MachineInfo;
+  /** Load averages before and during the run (absent in reports from before they were recorded). */
+  load?: LoadRecord;
+  /** CPU ms per journey against the plain script's in the same run (see cpuReference). */
+  cpuReference?: ReturnType<typeof cpuReference>;
   settings: {
     journeys: number;
     concurrency: number;
@@ -118,6 +123,12 @@ export interface BenchReport {
 const MAX_WORKER_RSS_MB = 640;
 const MAX_HISTORY_EVENTS = 100;
 const MAX_HISTORY_BYTES = 64 * 1024;
+// Issue 21: at most 12 per passing journey (19 before it: every stage written, 2 patch markers, 9 activities).
+const MAX_BILLABLE_ACTIONS = 12;
+// The worker's CPU per journey as a multiple of the plain script's in the same run (a ratio, so it holds on another
+// machine or under load): 2.7-5.5 x before issue 21, 1.8-2.4 x after it (bench/README.md). The reference varies by up
+// to 2 x between 40-journey runs, so 3.5 x catches only a gross regression.
+const MAX_WORKER_CPU_VS_SCRIPT = 3.5;
 // The dev server shares the bench's 2 cores and spends as much CPU per journey as the worker (~125 ms each);
 // measured 0.76-0.82 x at 25 in flight. In production the server runs elsewhere.
 const MIN_THROUGHPUT_RATIO = 0.7;
@@ -138,6 +149,10 @@ const fmt = (n: number | null | undefined, digits = 2) => (n === null || n === u
 export function checkTargets(t: TemporalResult, b: PathResult): Target[] {
   const ratio = t.throughput !== null && b.throughput ? t.throughput / b.throughput : null;
   const p50Gap = t.latencyS.p50 !== null && b.latencyS.p50 !== null ? t.latencyS.p50 - b.latencyS.p50 : null;
+  const workerVsScript =
+    t.cpuS.worker !== null && b.cpuS.benchProcess
+      ? t.cpuS.worker / t.journeys / (b.cpuS.benchProcess / b.journeys)
+      : null;
   const { limit, maxIn1s, averagePerS } = t.callRate;
   // With an IDWise cap the cap bounds throughput, so comparing with the uncapped baseline says nothing.
   const capped: Target[] =
@@ -191,6 +206,18 @@ export function checkTargets(t: TemporalResult, b: PathResult): Target[] {
       pass: t.history.sizeBytesMax !== null && t.history.sizeBytesMax <= MAX_HISTORY_BYTES,
     },
     {
+      name: "Worker CPU per journey vs the plain script's (same run)",
+      target: `<= ${MAX_WORKER_CPU_VS_SCRIPT} x`,
+      measured: `${fmt(workerVsScript)} x`,
+      pass: workerVsScript !== null && workerVsScript <= MAX_WORKER_CPU_VS_SCRIPT,
+    },
+    {
+      name: 'Billable actions per journey (max of the sampled histories)',
+      target: `<= ${MAX_BILLABLE_ACTIONS}`,
+      measured: `${fmt(t.actions.max, 0)}`,
+      pass: t.actions.max !== null && t.actions.max <= MAX_BILLABLE_ACTIONS,
+    },
+    {
       name: 'Poll-rule violations (Temporal)',
       target: '0',
       measured: String(t.idwise.pollRuleViolations),
@@ -211,6 +238,35 @@ export function checkTargets(t: TemporalResult, b: PathResult): Target[] {
   ];
 }
 
+/**
+ * CPU per journey as multiples of the plain script's (the bench process in the baseline phase: the script and the
+ * sandbox answering the same IDWise calls), measured in the same run: a ratio that travels between machines where
+ * milliseconds do not.
+ */
+export function cpuReference(r: BenchReport) {
+  const n = r.settings.journeys;
+  const perJourney = (s: number | null) => (s === null ? null : Math.round((s / n) * 1000 * 10) / 10);
+  const reference = perJourney(r.baseline.cpuS.benchProcess);
+  const ratio = (ms: number | null) => (ms === null || !reference ? null : Math.round((ms / reference) * 100) / 100);
+  const worker = perJourney(r.temporal.cpuS.worker);
+  const devServer = perJourney(r.temporal.cpuS.devServer);
+  return {
+    referenceMs: reference,
+    workerMs: worker,
+    devServerMs: devServer,
+    worker: ratio(worker),
+    devServer: ratio(devServer),
+  };
+}
+
+function cpuAgainstReference(r: BenchReport): string {
+  const c = cpuReference(r);
+  return (
+    `CPU ms per journey: worker ${fmt(c.workerMs, 1)} (${fmt(c.worker)} x the plain script's ${fmt(c.referenceMs, 1)}), ` +
+    `dev server ${fmt(c.devServerMs, 1)} (${fmt(c.devServer)} x)`
+  );
+}
+
 export function formatMarkdown(r: BenchReport): string {
   const { temporal: t, baseline: b } = r;
   const row = (label: string, tv: string, bv: string) => `| ${label} | ${tv} | ${bv} |`;
@@ -219,7 +275,9 @@ export function formatMarkdown(r: BenchReport): string {
     `## IDWise journeys: Temporal vs plain script (${r.settings.journeys} journeys, concurrency ${r.settings.concurrency}, ` +
       `processing ${r.settings.processingDelayMs} ms)`,
     '',
-    `run ${r.runId}, ${r.date}, ${r.machine.cpus} CPUs, Node ${r.machine.node}`,
+    `run ${r.runId}, ${r.date}, ${describeMachine(r.machine, r.load)}`,
+    '',
+    cpuAgainstReference(r),
     '',
     '| | Temporal | baseline |',
     '|---|---:|---:|',

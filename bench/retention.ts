@@ -12,6 +12,7 @@ import { startSandbox } from '../sandbox/index.js';
 import { ERASE_WORKFLOW_TYPE, erasureWorkflowId, type ErasureInput } from '../shared/erasure.js';
 import { IdwiseReferenceNo, IdwiseStage } from '../shared/search-attributes.js';
 import { writeWorkflowBundle } from '../worker/bundle.js';
+import { machineInfo, watchLoad } from './machine.js';
 import { findChildPid, readProcCpuSeconds, readProcMemory, startBenchWorker } from './worker-process.js';
 
 // `npm run bench -- --retention N [--window-s 60]`: what N ended journeys waiting out their retention cost, for the
@@ -114,6 +115,7 @@ export async function runRetention(
   };
   const open = async () => (await client.workflow.count('ExecutionStatus = "Running"')).count;
 
+  const load = watchLoad();
   say(`retention bench: ${s.n} journeys, idle window ${s.windowS} s, ${cpus().length} cores (${cpus()[0]?.model})`);
   const baseline = await idle();
   say(`baseline: ${JSON.stringify(baseline)}`);
@@ -180,7 +182,16 @@ export async function runRetention(
   };
   say(`sweep: ${JSON.stringify(sweep)}`);
   return JSON.stringify(
-    { n: s.n, windowS: s.windowS, cpu: `${cpus().length} x ${cpus()[0]?.model}`, baseline, timer, sweep },
+    {
+      n: s.n,
+      windowS: s.windowS,
+      cpu: `${cpus().length} x ${cpus()[0]?.model}`,
+      machine: machineInfo(),
+      load: load.stop(),
+      baseline,
+      timer,
+      sweep,
+    },
     null,
     2,
   );

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -22,12 +22,14 @@ import { writeWorkflowBundle } from '../worker/bundle.js';
 import { inheritedEnv, workerEnv } from '../chaos/worker-env.js';
 import { runBaselineJourney } from './baseline.js';
 import { benchObjectStore } from './images-s3.js';
+import { machineInfo, watchLoad } from './machine.js';
 import { runInFlight } from './in-flight.js';
 import { runRetention } from './retention.js';
 import type { EventsMode } from './in-flight-phase.js';
 import { sampleCallRate, type CallRate } from './rate.js';
 import {
   checkTargets,
+  cpuReference,
   formatMarkdown,
   type BenchReport,
   type CpuUse,
@@ -92,6 +94,8 @@ const { values: flags } = parseArgs({
     modes: { type: 'string', default: 'webhooks,polling' },
     'max-cached-workflows': { type: 'string' },
     'fallback-check-interval': { type: 'string', default: '30s' },
+    // The lost-event check's back-off cap (the journey option fallbackCheckMaxInterval); = the interval: no back-off.
+    'fallback-check-max-interval': { type: 'string', default: '5m' },
     // Where the journeys' images come from: files under the samples folder, or s3:// objects in a local SeaweedFS.
     images: { type: 'string', default: 'files' },
     // Retention mode (bench/retention.ts): N ended journeys waiting out their retention, timer vs sweep.
@@ -323,6 +327,7 @@ async function main(): Promise<number> {
   const maxCallsPerSecond = positiveInt('max-calls-per-second', rawLimit, 0) || null;
   const date = new Date();
   const runId = date.toISOString().replace(/[-:T]/g, '').slice(0, 14);
+  const load = watchLoad();
   const taskQueue = `idwise-bench-${runId}`;
   if (flags.images !== 'files' && flags.images !== 's3')
     throw new Error(`--images must be files or s3, got ${flags.images}`);
@@ -573,12 +578,8 @@ async function main(): Promise<number> {
       command:
         `npm run bench -- --journeys ${n} --concurrency ${concurrency} --processing-delay-ms ${processingDelayMs} ` +
         `--warmup ${warmup} --workers ${workerCount} --max-calls-per-second ${maxCallsPerSecond ?? 0} --images ${flags.images}`,
-      machine: {
-        cpus: cpus().length,
-        node: process.version,
-        platform: `${process.platform}-${process.arch}`,
-        memoryGb: round(totalmem() / 1024 ** 3, 1),
-      },
+      machine: machineInfo(),
+      load: load.stop(),
       settings: {
         journeys: n,
         concurrency,
@@ -596,6 +597,7 @@ async function main(): Promise<number> {
       pass: targets.every((t) => t.pass),
     };
 
+    report.cpuReference = cpuReference(report);
     const resultsDir = join(root, 'bench', 'results');
     mkdirSync(resultsDir, { recursive: true });
     // Formatted as the repository's prettier config wants it, so `prettier --check .` passes with results kept.
@@ -635,6 +637,7 @@ async function inFlightMain(): Promise<number> {
       windowS,
       holdS,
       fallbackCheckInterval: flags['fallback-check-interval'],
+      fallbackCheckMaxInterval: flags['fallback-check-max-interval'],
       modes: modes as EventsMode[],
       maxCachedWorkflows: cached === undefined ? null : positiveInt('max-cached-workflows', cached, 2),
       json: flags.json,

@@ -35,7 +35,7 @@ journeys (one Temporal workflow per reference_no)
         [--step-deadline 10m] [--wait-for-files 24h] [--on-step-feedback retake|continue]
         [--retake-timeout 24h] [--final-decision-deadline 30m] [--review-check-interval 15m]
         [--review-wait 14d] [--events polling|webhooks] [--fallback-check-interval 30s]
-        [--retention 30d|none] [--journey-id <IDWise journey id to resume>] [--rerun] [--wait] [--upload]
+        [--fallback-check-max-interval 5m] [--retention 30d|none] [--journey-id <IDWise journey id to resume>] [--rerun] [--wait] [--upload]
   status <reference_no> [--json]             stage, current step, retake requests, review, per-step results
   result <reference_no> [--json]             waits for the final decision; exit 1 if the journey failed
   provide-files <reference_no> --mapping <file.json> [--upload]   files for waiting steps, or a requested retake
@@ -96,6 +96,7 @@ function journeyOptions(values: Record<string, string | boolean | undefined>, en
     'review-wait': 'reviewWait',
     events: 'events',
     'fallback-check-interval': 'fallbackCheckInterval',
+    'fallback-check-max-interval': 'fallbackCheckMaxInterval',
     retention: 'retention',
   };
   const options: Record<string, string> = {};
@@ -130,6 +131,7 @@ const journeyCommands: Record<string, Command> = {
       'review-wait': { type: 'string' },
       events: { type: 'string' },
       'fallback-check-interval': { type: 'string' },
+      'fallback-check-max-interval': { type: 'string' },
       retention: { type: 'string' },
       'journey-id': { type: 'string' },
       rerun: { type: 'boolean' },

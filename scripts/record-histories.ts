@@ -85,8 +85,10 @@ async function save(name: string, workflowId: string, runId?: string): Promise<v
     ],
     { maxBuffer: 64 * 1024 * 1024 },
   );
-  writeFileSync(join(out, `${name}.json`), json);
-  console.log(`recorded ${name} (${(JSON.parse(json.toString()) as { events: unknown[] }).events.length} events)`);
+  // RECORD_PREFIX=lean- keeps the older lifecycle-* fixtures and records today's code beside them (lean-pass, ...).
+  const file = process.env.RECORD_PREFIX ? name.replace(/^lifecycle-/, process.env.RECORD_PREFIX) : name;
+  writeFileSync(join(out, `${file}.json`), json);
+  console.log(`recorded ${file} (${(JSON.parse(json.toString()) as { events: unknown[] }).events.length} events)`);
 }
 
 const only = new Set(process.argv.slice(2));

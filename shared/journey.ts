@@ -143,6 +143,12 @@ export function defineJourneySchemas() {
     events: z.enum(['polling', 'webhooks']).default('polling'),
     fallbackCheckInterval: DurationSchema.default('30s').refine(atLeastTwoSeconds, TWO_SECONDS),
     /**
+     * The lost-event check backs off from fallbackCheckInterval to this (webhooks): IDWise re-delivers a failed webhook
+     * after 5, 10 and 15 minutes itself, so a step that waits long is looked at every 5 minutes at most. Not checked
+     * against fallbackCheckInterval (journeys started with a longer one must keep replaying): below it, no back-off.
+     */
+    fallbackCheckMaxInterval: DurationSchema.default('5m').refine(atLeastTwoSeconds, TWO_SECONDS),
+    /**
      * How long after the journey ends its data is erased (IDWise, staged images, Temporal histories): a duration
      * such as 30d, or none (kept until an explicit erase). Unset: the worker's IDWISE_RETENTION.
      */

@@ -23,7 +23,9 @@ describe('replaying recorded histories', () => {
   it('has fixtures for the journey and the batch', () => {
     // journey-* and batch-run-*: recorded before the journey-lifecycle patch (the frozen code replays them);
     // webhooks-timer-fallback: before step-fallback-retry-policy (its lost-event check was a timer);
-    // lifecycle-*: the journey as it runs now, including retakes, reviews, resumes and webhooks.
+    // lifecycle-*: the journey with the lifecycle, including retakes, reviews, resumes and webhooks;
+    // retention-*: the same after journey-retention (RECORD_PREFIX=retention-), before journey-lean-actions;
+    // lean-*: under journey-lean-actions (RECORD_PREFIX=lean-).
     expect(fixtures).toEqual(
       expect.arrayContaining([
         'journey-pass.json',
@@ -37,6 +39,15 @@ describe('replaying recorded histories', () => {
         'lifecycle-webhooks-event-during-check.json',
         'webhooks-timer-fallback.json',
         'lifecycle-batch-run-1-of-2.json',
+        'retention-pass.json',
+        'retention-retake-answered.json',
+        'retention-webhooks.json',
+        'retention-webhooks-lost-events.json',
+        'lean-pass.json',
+        'lean-retake-answered.json',
+        'lean-review-approved.json',
+        'lean-webhooks.json',
+        'lean-webhooks-lost-events.json',
       ]),
     );
     expect(fixtures.length).toBeGreaterThanOrEqual(19);

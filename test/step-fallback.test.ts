@@ -4,7 +4,11 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { createStepFallbackActivities } from '../activities/step-fallback.js';
 import { createIdwiseClient, loadIdwiseConfig } from '../idwise/index.js';
 import { startSandbox, type RunningSandbox } from '../sandbox/index.js';
+import { forgetProcessingTimes, noteProcessed } from '../activities/processing-times.js';
+import { durationToMs } from '../shared/duration.js';
 import { ErrorType } from '../shared/errors.js';
+import { JourneyOptionsSchema } from '../shared/journey.js';
+import { journeyActivityOptions } from '../workflows/activity-options.js';
 import { repoRoot } from './helpers/journey-env.js';
 
 // The webhooks mode's lost-event check (activities/step-fallback.ts) against the sandbox over HTTP. Its promise to
@@ -116,5 +120,54 @@ describe('the lost-event check (fallbackStepCheck)', () => {
     // Aborted at ~1 s, then the 2 s hold: well inside the 4 s, where the slow answer alone would take 10 s.
     expect(took).toBeGreaterThanOrEqual(3_000);
     expect(took).toBeLessThan(4_000);
+  });
+
+  describe('backs off, and looks when the step type is usually processed', () => {
+    // The retry policy the workflow gives it (workflows/activity-options.ts) with the default options: 30 s less the
+    // 2 s hold, doubling up to 5 minutes less the hold.
+    const policy = journeyActivityOptions(JourneyOptionsSchema.parse({ events: 'webhooks' })).fallback(600_000).retry!;
+    const withPolicy = (attempt: number, req: Parameters<typeof fallbackStepCheck>[0]) =>
+      new MockActivityEnvironment({ attempt, startToCloseTimeoutMs: 60_000, retryPolicy: policy }, { logger }).run(
+        fallbackStepCheck,
+        req,
+      ) as ReturnType<typeof fallbackStepCheck>;
+    afterEach(() => forgetProcessingTimes());
+
+    it('has a retry policy that grows from fallbackCheckInterval to fallbackCheckMaxInterval', () => {
+      expect(policy).toMatchObject({ initialInterval: 28_000, backoffCoefficient: 2, maximumInterval: 298_000 });
+      const custom = journeyActivityOptions(
+        JourneyOptionsSchema.parse({ fallbackCheckInterval: '10s', fallbackCheckMaxInterval: '10m' }),
+      ).fallback(600_000).retry!;
+      expect(custom).toMatchObject({ initialInterval: 8_000, maximumInterval: 598_000 });
+    });
+
+    it('leaves the interval to the policy while it knows no processing time for the step type', async () => {
+      const journeyId = await submit(60_000);
+      const err = await rejection(
+        withPolicy(5, { journeyId, stepId: '0', notBefore: 0, submittedAt: Date.now(), stepType: 'Document' }),
+      );
+      expect(err.type).toBe(ErrorType.StepNotProcessed);
+      expect(err.nextRetryDelay).toBeUndefined();
+    });
+
+    it('looks again just after the usual processing time when the back-off would look later', async () => {
+      // Three Document steps seen processed 60 s after their submission; this one was submitted 20 s ago.
+      const now = Date.now();
+      for (let i = 0; i < 3; i++) noteProcessed({ submittedAt: now - 60_000, stepType: 'Document' }, now);
+      const journeyId = await submit(60_000);
+      const submittedAt = Date.now() - 20_000;
+      const err = await rejection(
+        withPolicy(5, { journeyId, stepId: '0', notBefore: 0, submittedAt, stepType: 'Document' }),
+      );
+      // Attempt 5's back-off is the 298 s cap; the usual time passes in ~40 s (plus a 5 s margin, less the 2 s hold).
+      const delay = durationToMs(err.nextRetryDelay as number);
+      expect(delay).toBeGreaterThan(30_000);
+      expect(delay).toBeLessThan(45_000);
+      // Another step type learns nothing from Documents.
+      const selfie = await rejection(
+        withPolicy(5, { journeyId, stepId: '0', notBefore: 0, submittedAt, stepType: 'Selfie' }),
+      );
+      expect(selfie.nextRetryDelay).toBeUndefined();
+    });
   });
 });

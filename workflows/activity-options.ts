@@ -7,6 +7,9 @@ import { MIN_SUMMARY_INTERVAL_MS, type ValidJourneyInput } from '../shared/journ
 type JourneyActivities = ReturnType<typeof createActivities>;
 const nonRetryableErrorTypes = [...NON_RETRYABLE_ERROR_TYPES];
 
+/** How fast the lost-event check's interval grows: 30 s, 1, 2, 4, then 5 minutes with the defaults. */
+export const FALLBACK_BACKOFF = 2;
+
 /** A poll as a retry policy (samples-typescript polling/infrequent): fixed interval, bounded by a deadline. */
 export function pollEvery(intervalMs: number, deadlineMs: number): ActivityOptions {
   return {
@@ -47,17 +50,24 @@ export function journeyActivityOptions(options: ValidJourneyInput['options']) {
     retry: { ...call.retry, initialInterval: interval },
   });
   // Webhooks: the lost-event check (fallbackStepCheck). Its attempts hold 2 s after a call, so the retry interval is
-  // what is left of fallbackCheckInterval. The event cancels it and waits for a running attempt to end (that is the
-  // moment its last call is 2 s old); a lost attempt times out after 60 s (a 30 s summary call, waits, the hold).
+  // what is left of fallbackCheckInterval, doubling up to what is left of fallbackCheckMaxInterval: a lost webhook is
+  // rare and IDWise re-delivers a failed one after 5, 10 and 15 minutes, so a step that waits long costs a look every
+  // 5 minutes, not every 30 s (the attempt itself looks sooner when the step type's usual processing time has passed:
+  // activities/step-fallback.ts). The event cancels it and waits for a running attempt to end (that is the moment its
+  // last call is 2 s old); a lost attempt times out after 60 s (a 30 s summary call, waits, the hold).
   const fallbackMs = durationToMs(options.fallbackCheckInterval);
   const retryAfterHold = Math.max(1_000, fallbackMs - MIN_SUMMARY_INTERVAL_MS);
+  const maxRetryAfterHold = Math.max(
+    retryAfterHold,
+    durationToMs(options.fallbackCheckMaxInterval) - MIN_SUMMARY_INTERVAL_MS,
+  );
   const fallback = (remainingMs: number): ActivityOptions => ({
     startToCloseTimeout: '60s',
     scheduleToCloseTimeout: Math.max(1, remainingMs),
     retry: {
       initialInterval: retryAfterHold,
-      backoffCoefficient: 1,
-      maximumInterval: retryAfterHold,
+      backoffCoefficient: FALLBACK_BACKOFF,
+      maximumInterval: maxRetryAfterHold,
       nonRetryableErrorTypes,
     },
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,

@@ -21,9 +21,13 @@ const { deleteStagedImages } = proxyActivities<StagedImagesActivities>({
 });
 
 /** `stagingEnabled`: what the workers said (false: no IDWISE_STAGING_URL, nothing to do); unknown before the start. */
-export async function deleteStagedImagesOf(referenceNo: string, stagingEnabled: boolean | undefined): Promise<void> {
-  // Journeys that ended before this step existed replay without it.
-  if (stagingEnabled === false || !patched('delete-staged-images')) return;
+export async function deleteStagedImagesOf(
+  referenceNo: string,
+  stagingEnabled: boolean | undefined,
+  lean = false,
+): Promise<void> {
+  // Journeys that ended before this step existed replay without it (a lean journey always had it).
+  if (stagingEnabled === false || (!lean && !patched('delete-staged-images'))) return;
   try {
     await deleteStagedImages({ referenceNo });
   } catch (err) {

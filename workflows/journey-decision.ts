@@ -34,11 +34,14 @@ export async function decide(ctx: JourneyContext, opened: Opened, continued?: Co
     // One stage for complete-journey and the final processing it starts: one search-attribute write, not two.
     journey.awaitingDecision();
     if (!opened.completed) {
-      await acts.completeJourney.executeWithOptions({ ...ctx.opts.call, summary: 'complete journey' }, [
-        { journeyId: opened.journeyId },
-      ]);
+      // A lean journey reads the result with the complete (the poll's first look): final at once, no poll at all.
+      const completed = await acts.completeJourney.executeWithOptions(
+        { ...ctx.opts.call, summary: `complete journey${ctx.lean ? ', then read the result' : ''}` },
+        [{ journeyId: opened.journeyId, ...(ctx.lean ? { readResult: true } : {}) }],
+      );
+      system = completed?.result ?? undefined;
     }
-    system = await finalDecision(ctx, opened.journeyId);
+    system ??= await finalDecision(ctx, opened.journeyId);
   }
   let result = system;
   let review: ReviewReport = { status: 'not-needed', since: null, reviewedAt: null };

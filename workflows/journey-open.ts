@@ -24,6 +24,8 @@ export interface Opened {
   eventsEnabled: boolean;
   /** Whether the workers stage uploads (IDWISE_STAGING_URL); absent in states continued before it was known. */
   stagingEnabled?: boolean;
+  /** Whether the workers erase journeys by default (IDWISE_RETENTION); known to lean journeys started here. */
+  retentionByDefault?: boolean;
 }
 
 /** Step types that take an image (idwise-api.md §5; Proof of Address reports as Document). */
@@ -69,11 +71,14 @@ export async function openJourney(ctx: JourneyContext): Promise<Opened> {
           referenceNo: input.referenceNo,
           sealedApplicantDetails: input.sealedApplicantDetails,
           ...(checkFirst ? { checkFirst } : {}),
+          ...(ctx.lean ? { withSteps: true } : {}),
         },
       ],
     );
     let steps = started.steps;
-    // The guide's start response lists no steps; then the flow's own summary is the source of step ids.
+    if ('checkedAt' in started && started.checkedAt !== null) ctx.lastSummaryAt = started.checkedAt;
+    // The guide's start response lists no steps; then the flow's own summary is the source of step ids (a lean
+    // journey's start read it already, unless that read failed).
     if (steps.length === 0) {
       const fromSummary = await acts.getFlowSteps.executeWithOptions(
         { ...opts.call, summary: 'read the flow steps from the journey summary' },
@@ -91,6 +96,7 @@ export async function openJourney(ctx: JourneyContext): Promise<Opened> {
       possiblyOrphaned: started.possiblyOrphaned,
       eventsEnabled: started.eventsEnabled,
       stagingEnabled: started.stagingEnabled,
+      ...(ctx.lean ? { retentionByDefault: started.retentionByDefault } : {}),
     };
     // Known from here on: a journey that fails on its flow's steps below schedules no event either.
     ctx.outbox.enabled = started.eventsEnabled;

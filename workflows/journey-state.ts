@@ -21,13 +21,39 @@ import {
 import { renderDetails } from './journey-details.js';
 
 /**
- * The journey's visible state. Every change goes to three places at once, so they never disagree:
- * the `progress` query, the search attributes ops filter on, and the markdown details in the Web UI.
+ * Stages a journey rests in (it waits on a person or on IDWise) or ends in: the ones ops filter on. A lean journey
+ * writes IdwiseStage only on these; `starting` (set by the client at start) and `submitting` (an upload, seconds) stay
+ * in the progress query and the details but no longer reach the search attribute.
+ */
+const FILTERED_STAGES: ReadonlySet<JourneyStage> = new Set<JourneyStage>([
+  'waiting-for-files',
+  'awaiting-processing',
+  'awaiting-retake',
+  'awaiting-decision',
+  'awaiting-review',
+  'completed',
+  'failed',
+  'cancelled',
+]);
+
+type Pending = { key: typeof IdwiseStage; value: string };
+
+/**
+ * The journey's visible state: the `progress` query, the search attributes ops filter on, and the markdown details in
+ * the Web UI. 'every-change' (journeys started before journey-lean-actions) writes the search attributes on every
+ * change; 'lean' writes the stage only when a filtered stage changes, with the decision in the same upsert.
  */
 export class JourneyState {
   private readonly state: JourneyProgress;
+  /** Lean: attribute values changed but not written yet (written with the next filtered stage). */
+  private readonly pending = new Map<string, Pending>();
+  private written: string | null = null;
 
-  constructor(input: ValidJourneyInput, carried?: JourneyProgress) {
+  constructor(
+    input: ValidJourneyInput,
+    carried?: JourneyProgress,
+    private readonly writes: 'every-change' | 'lean' = 'every-change',
+  ) {
     this.state = carried ?? {
       referenceNo: input.referenceNo,
       flowId: input.flowId,
@@ -68,6 +94,10 @@ export class JourneyState {
     return this.state.journeyId;
   }
 
+  /**
+   * Written at once in both modes, never deferred: a re-run finds the IDWise journey to resume by it, and the erasure
+   * finds every IDWise journey of a reference in these writes, also of a run terminated before it came to rest.
+   */
   started(journeyId: string): void {
     this.state.journeyId = journeyId;
     upsertSearchAttributes([{ key: IdwiseJourneyId, value: journeyId }]);
@@ -131,7 +161,9 @@ export class JourneyState {
   }
 
   stage(stage: JourneyStage, decision?: string): void {
-    if (stage !== this.state.stage || decision !== undefined) {
+    if (this.writes === 'lean') {
+      this.leanWrite(stage, decision);
+    } else if (stage !== this.state.stage || decision !== undefined) {
       upsertSearchAttributes([
         { key: IdwiseStage, value: stage },
         ...(decision !== undefined ? [{ key: IdwiseDecision, value: decision }] : []),
@@ -171,6 +203,17 @@ export class JourneyState {
     const report = this.state.steps.find((s) => s.stepId === stepId);
     if (!report) throw new Error(`step ${stepId} is not part of this flow`);
     return report;
+  }
+
+  private leanWrite(stage: JourneyStage, decision?: string): void {
+    if (decision !== undefined) this.pending.set(IdwiseDecision.name, { key: IdwiseDecision, value: decision });
+    // The stage written last, not the one in memory: submitting between two awaiting-processing writes nothing.
+    const current = this.written ?? this.state.stage;
+    if (!FILTERED_STAGES.has(stage) || (stage === current && this.pending.size === 0)) return;
+    if (stage !== current) this.pending.set(IdwiseStage.name, { key: IdwiseStage, value: stage });
+    upsertSearchAttributes([...this.pending.values()] as Parameters<typeof upsertSearchAttributes>[0]);
+    this.pending.clear();
+    this.written = stage;
   }
 
   private render(): void {

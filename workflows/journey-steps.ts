@@ -13,6 +13,8 @@ import { journeyMetrics } from './metrics.js';
 import { parseStepMapping } from './validation.js';
 
 export interface JourneyContext {
+  /** Started under journey-lean-actions: fewer search-attribute writes and activities (workflows/journey.ts). */
+  lean: boolean;
   input: ValidJourneyInput;
   opts: ReturnType<typeof journeyActivityOptions>;
   journey: JourneyState;
@@ -60,16 +62,18 @@ async function runStep(ctx: JourneyContext, opened: Opened, step: FlowStep): Pro
     if (!check) {
       const since = Date.now();
       let skipped = false;
+      let looked: StepCheck | null = null;
       if (!inFlight) {
         const files = await filesFor(ctx, step);
         skipped = 'skip' in files;
         attempt += 1;
         journey.attempted(step.stepId, input.options.stepAttempts);
-        await submit(ctx, step, files, attempt);
+        looked = await submit(ctx, step, files, attempt);
       }
       inFlight = false;
-      journey.step(step.stepId, 'processing', 'awaiting-processing');
-      const checked = await awaitProcessed(ctx, step, since);
+      // Processed at the upload's own first look: the journey never waited in awaiting-processing (no write).
+      if (!looked) journey.step(step.stepId, 'processing', 'awaiting-processing');
+      const checked = looked ? { check: looked, summaryCalls: 1 } : await awaitProcessed(ctx, step, since);
       check = checked.check;
       journey.processed(step.stepId, check, skipped);
       journeyMetrics.stepProcessed(step.type, (Date.now() - since) / 1000, checked.summaryCalls);
@@ -127,15 +131,27 @@ async function awaitFiles(ctx: JourneyContext, step: FlowStep, deadline: number)
   }
 }
 
-async function submit(ctx: JourneyContext, step: FlowStep, files: StepFiles, attempt: number): Promise<void> {
+/** Submits the attempt; a lean polling journey gets IDWise's answer from the upload's first look when it is ready. */
+async function submit(ctx: JourneyContext, step: FlowStep, files: StepFiles, attempt: number) {
   ctx.journey.step(step.stepId, 'submitting', 'submitting');
   ctx.locked.add(step.stepId);
   const what = 'skip' in files ? 'skip' : attempt > 1 ? `retake (attempt ${attempt})` : 'submit';
-  const { summaryAt } = await acts.submitStep.executeWithOptions(
-    { ...ctx.opts.upload, summary: `${what} ${label(step)}` },
-    [{ journeyId: ctx.journey.journeyId!, stepId: step.stepId, files, notBefore: nextSummaryAt(ctx), attempt }],
+  const look = ctx.lean && ctx.input.options.events === 'polling';
+  const { summaryAt, check } = await acts.submitStep.executeWithOptions(
+    { ...ctx.opts.upload, summary: `${what} ${label(step)}${look ? ', then look' : ''}` },
+    [
+      {
+        journeyId: ctx.journey.journeyId!,
+        stepId: step.stepId,
+        files,
+        notBefore: nextSummaryAt(ctx),
+        attempt,
+        ...(look ? { look } : {}),
+      },
+    ],
   );
   if (summaryAt !== null) ctx.lastSummaryAt = summaryAt;
+  return check ?? null;
 }
 
 const nextSummaryAt = (ctx: JourneyContext) => (ctx.lastSummaryAt === null ? 0 : ctx.lastSummaryAt + ctx.opts.interval);
@@ -144,11 +160,14 @@ const nextSummaryAt = (ctx: JourneyContext) => (ctx.lastSummaryAt === null ? 0 :
 async function awaitProcessed(ctx: JourneyContext, step: FlowStep, since: number) {
   const { opts, input } = ctx;
   const deadlineMs = durationToMs(input.options.stepDeadline);
+  // When the attempt was submitted and the step type: the worker learns IDWise's usual processing time per type.
+  const timing = { submittedAt: since, stepType: step.type };
   const args = (pending: 'throw' | 'return') => ({
     journeyId: ctx.journey.journeyId!,
     stepId: step.stepId,
     notBefore: nextSummaryAt(ctx),
     pending,
+    ...timing,
   });
   const summary = `check ${label(step)} processed`;
   let calls = 0;
@@ -164,7 +183,7 @@ async function awaitProcessed(ctx: JourneyContext, step: FlowStep, since: number
   const fallback = async (remainingMs: number) => {
     const r = await acts.fallbackStepCheck.executeWithOptions(
       { ...opts.fallback(remainingMs), summary: `${summary} (lost-event check)` },
-      [{ journeyId: ctx.journey.journeyId!, stepId: step.stepId, notBefore: nextSummaryAt(ctx) }],
+      [{ journeyId: ctx.journey.journeyId!, stepId: step.stepId, notBefore: nextSummaryAt(ctx), ...timing }],
     );
     return { ...r, summaryCalls: calls + r.summaryCalls };
   };

@@ -38,13 +38,18 @@ export async function identityJourney(rawInput: JourneyInput): Promise<JourneyOu
       ErrorType.InvalidInput,
     );
   }
+  // New journeys write search attributes only when a stage ops filter on changes, and read the flow's steps with the
+  // start (issue 21). One marker for all of it, checked first: every marker also upserts TemporalChangeVersion, a
+  // billable action, so a lean journey records none of the older ones (their code paths are part of it).
+  const lean = patched('journey-lean-actions');
   // Journeys that started before the lifecycle replay on the frozen code (one marker for the whole change).
-  if (!patched('journey-lifecycle')) return legacyIdentityJourney(rawInput) as Promise<JourneyOutcome>;
+  if (!lean && !patched('journey-lifecycle')) return legacyIdentityJourney(rawInput) as Promise<JourneyOutcome>;
 
   const input = parsed.data;
   const continued = input.continued as Continued | undefined;
-  const journey = new JourneyState(input, continued?.progress);
+  const journey = new JourneyState(input, continued?.progress, lean ? 'lean' : 'every-change');
   const ctx: JourneyContext = {
+    lean,
     input,
     opts: journeyActivityOptions(input.options),
     journey,
@@ -56,7 +61,7 @@ export async function identityJourney(rawInput: JourneyInput): Promise<JourneyOu
     lastSummaryAt: null,
     // Webhooks journeys started before the lost-event check became a retry policy replay with their timers.
     stepFallback:
-      input.options.events === 'webhooks' && patched('step-fallback-retry-policy') ? 'retry-policy' : 'timer',
+      input.options.events === 'webhooks' && (lean || patched('step-fallback-retry-policy')) ? 'retry-policy' : 'timer',
   };
   setHandler(progressQuery, () => ctx.journey.progress());
   setHandler(
@@ -79,9 +84,9 @@ export async function identityJourney(rawInput: JourneyInput): Promise<JourneyOu
     if (!opened.completed) await runSteps(ctx, opened);
     const outcome = await decide(ctx, opened, continued);
     journeyMetrics.finished('completed', outcome.decision.final);
-    await deleteStagedImagesOf(input.referenceNo, opened.stagingEnabled);
+    await deleteStagedImagesOf(input.referenceNo, opened.stagingEnabled, lean);
     await ctx.outbox.flush();
-    await scheduleRetention(ctx);
+    await scheduleRetention(ctx, opened);
     return outcome;
   } catch (err) {
     if (err instanceof ContinueAsNew) throw err;
@@ -93,9 +98,9 @@ export async function identityJourney(rawInput: JourneyInput): Promise<JourneyOu
     await CancellationScope.nonCancellable(async () => {
       const failure = eventFailure(err);
       ctx.outbox.emit('journey.failed', 'failed', { ...failure, ...(cancelled ? { reason: 'cancelled' } : {}) });
-      await deleteStagedImagesOf(input.referenceNo, opened?.stagingEnabled);
+      await deleteStagedImagesOf(input.referenceNo, opened?.stagingEnabled, lean);
       await ctx.outbox.flush();
-      await scheduleRetention(ctx);
+      await scheduleRetention(ctx, opened);
     });
     throw err;
   }
@@ -105,11 +110,14 @@ export async function identityJourney(rawInput: JourneyInput): Promise<JourneyOu
  * The journey's data is erased `retention` after it ends (its option, else the worker's IDWISE_RETENTION): the
  * erasure workflow is started with that start delay, so nothing waits in this history or on a worker.
  */
-async function scheduleRetention(ctx: JourneyContext): Promise<void> {
+async function scheduleRetention(ctx: JourneyContext, opened: Opened | undefined): Promise<void> {
   // Journeys that ended before retention existed replay without it.
-  if (!patched('journey-retention')) return;
+  if (!ctx.lean && !patched('journey-retention')) return;
   const retention = ctx.input.options.retention ?? null;
   if (retention === 'none') return;
+  // A lean journey knows from its start whether the workers erase by default (IDWISE_RETENTION): without it, and
+  // without its own option, there is nothing to schedule, and no activity is spent on finding that out.
+  if (ctx.lean && retention === null && opened?.retentionByDefault === false) return;
   try {
     await acts.scheduleErasure.executeWithOptions(
       { ...ctx.opts.call, summary: `schedule the erasure of ${ctx.input.referenceNo} (retention)` },

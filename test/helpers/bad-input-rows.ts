@@ -358,6 +358,12 @@ export function badInputRows(): BadInputRow[] {
     },
     {
       where: 'client.startJourney',
+      input: 'fallbackCheckMaxInterval "1s"',
+      expected: /options\.fallbackCheckMaxInterval: must be at least 2s/,
+      run: startWithOptions({ fallbackCheckMaxInterval: '1s' }),
+    },
+    {
+      where: 'client.startJourney',
       input: 'apiRetryWindow "soon"',
       expected: /options\.apiRetryWindow: use a duration such as 2s, 10m or 24h/,
       run: startWithOptions({ apiRetryWindow: 'soon' }),

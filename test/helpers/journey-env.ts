@@ -75,6 +75,8 @@ export async function createJourneyEnv(
     staging?: StagingTarget;
     /** IDWISE_PII_KEYS of client and worker: image references are then sealed in history. */
     piiKeys?: KeyRing;
+    /** IDWISE_RETENTION of the worker. */
+    defaultRetention?: string;
   } = {},
 ): Promise<JourneyEnv> {
   const address = process.env.TEMPORAL_TEST_ADDRESS;
@@ -133,6 +135,7 @@ export async function createJourneyEnv(
         staging: opts.staging ?? null,
         ...(opts.piiKeys ? { piiKeys: opts.piiKeys } : {}),
         dataConverter: testDataConverter(),
+        ...(opts.defaultRetention ? { defaultRetention: opts.defaultRetention } : {}),
       });
       running = worker.run();
       return worker;
