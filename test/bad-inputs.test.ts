@@ -2,7 +2,6 @@ import { appendFileSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
-import { MockActivityEnvironment } from '@temporalio/testing';
 import { createManifestActivities } from '../activities/manifest.js';
 import { runCli as runCliInProcess } from '../client/cli.js';
 import { loadWorkerConfig } from '../worker/config.js';
@@ -18,15 +17,13 @@ import {
   testCodecEnv,
   type JourneyEnv,
 } from './helpers/journey-env.js';
+import { quietActivityEnv } from './helpers/activities.js';
 
 // Every bad input gets one clear answer naming the field and the fix: the CLI (a real process), the client
 // library, provideStepFiles, batch manifests and the files they name, and the worker's environment. For an
 // input error no IDWise journey may be created: the sandbox's counters must not move.
 
-const quiet = () => undefined;
-const activityEnv = new MockActivityEnvironment(undefined, {
-  logger: { log: quiet, trace: quiet, debug: quiet, info: quiet, warn: quiet, error: quiet },
-});
+const activityEnv = quietActivityEnv();
 
 describe('bad inputs', () => {
   let env: JourneyEnv;

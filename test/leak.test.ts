@@ -171,32 +171,14 @@ describe('no secret or PII in clear anywhere', () => {
     writeFileSync(mappingFile, JSON.stringify(mapping));
     const applicantFile = join(dir, `applicant-${tag}.json`);
     writeFileSync(applicantFile, JSON.stringify(applicant));
+    const startAndWait = (ref: string, ...more: string[]) =>
+      cli('start', '--ref', ref, '--flow', FLOW_ID_SELFIE, '--mapping', mappingFile, ...more, '--wait');
     sandbox.admin.failNext({ count: 2, kind: '5xx', routes: ['process'] });
     sandbox.admin.failNext({ count: 2, kind: '429', routes: ['summary'], retryAfterSeconds: 1 });
 
-    const pass = await cli(
-      'start',
-      '--ref',
-      `pass-leak-${tag}`,
-      '--flow',
-      FLOW_ID_SELFIE,
-      '--mapping',
-      mappingFile,
-      '--wait',
-    );
+    const pass = await startAndWait(`pass-leak-${tag}`);
     expect(pass.code).toBe(0);
-    const aml = await cli(
-      'start',
-      '--ref',
-      `pass-aml-${tag}`,
-      '--flow',
-      FLOW_ID_SELFIE,
-      '--mapping',
-      mappingFile,
-      '--applicant',
-      applicantFile,
-      '--wait',
-    );
+    const aml = await startAndWait(`pass-aml-${tag}`, '--applicant', applicantFile);
     expect(aml.code).toBe(0);
     // Uploaded bytes: staged in the bucket under keys that must not reach history in clear. It runs beside the
     // referred journey (the test's time limit is shared with the whole sequence).
@@ -234,18 +216,7 @@ describe('no secret or PII in clear anywhere', () => {
     // An IDWise (or a proxy) that quotes the request back in its 400: the start fails for good, and its text, with
     // the applicant's name and birth date, must reach neither the failure, the event, the log nor the CLI.
     sandbox.admin.failNext({ count: 1, kind: 'echo', routes: ['start'] });
-    const echoed = await cli(
-      'start',
-      '--ref',
-      `pass-echo-${tag}`,
-      '--flow',
-      FLOW_ID_SELFIE,
-      '--mapping',
-      mappingFile,
-      '--applicant',
-      applicantFile,
-      '--wait',
-    );
+    const echoed = await startAndWait(`pass-echo-${tag}`, '--applicant', applicantFile);
     expect(echoed.code).toBe(1);
     expect(echoed.output).toMatch(/IDWise start-journey failed: 400 validation_error: applicant_details invalid/);
     expect(sandbox.admin.counters().totals.faults.echo).toBe(1);

@@ -1,26 +1,16 @@
 import { mkdtemp, readFile, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ApplicationFailure } from '@temporalio/common';
-import { MockActivityEnvironment } from '@temporalio/testing';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { createPreflightActivities } from '../activities/preflight.js';
 import { parseHostEntry, type ImageSources } from '../idwise/index.js';
 import { ErrorType } from '../shared/errors.js';
 import type { StepMapping } from '../shared/journey.js';
 import { images, repoRoot } from './helpers/journey-env.js';
+import { applicationFailureOf, quietActivityEnv } from './helpers/activities.js';
 
 // preflightImages with the upload's own checks, run as Temporal runs activities (MockActivityEnvironment),
 // against files in and out of the roots and a local Fastify image host.
-
-async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  const err = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  if (!(err instanceof ApplicationFailure)) throw new Error(`expected an ApplicationFailure, got ${String(err)}`);
-  return err;
-}
 
 describe('preflightImages', () => {
   let dir: string;
@@ -29,11 +19,8 @@ describe('preflightImages', () => {
   let base: string;
   let sources: ImageSources;
   const hits: Record<string, number> = {};
-  const noop = () => undefined;
   // Failed attempts are the point of these tests: keep the activity logger quiet.
-  const env = new MockActivityEnvironment(undefined, {
-    logger: { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: noop },
-  });
+  const env = quietActivityEnv();
   const run = (steps: StepMapping, maxImageBytes = 6_291_456) =>
     env.run(createPreflightActivities({ imageSources: sources, maxImageBytes }).preflightImages, { steps });
 
@@ -88,7 +75,7 @@ describe('preflightImages', () => {
   });
 
   it('fails retryably on a 503 from the image host and passes on the next attempt', async () => {
-    const first = await failureOf(run({ '2': { image: `${base}/flaky.png` } }));
+    const first = await applicationFailureOf(run({ '2': { image: `${base}/flaky.png` } }));
     expect(first.nonRetryable).toBe(false);
     expect(first.message).toMatch(/step 2 image could not be downloaded: HTTP 503/);
     await expect(run({ '2': { image: `${base}/flaky.png` } })).resolves.toEqual({ checked: 1 });
@@ -121,7 +108,7 @@ describe('preflightImages', () => {
     ],
   ])('fails at once, non-retryable, on %s', async (_, ref, message) => {
     const before = hits['/gone.png'] ?? 0;
-    const failure = await failureOf(
+    const failure = await applicationFailureOf(
       run({ '4': { image: images.selfie }, '5': { image: images.front, image2: ref() } }),
     );
     expect(failure).toMatchObject({ type: ErrorType.InvalidImage, nonRetryable: true });
@@ -132,15 +119,15 @@ describe('preflightImages', () => {
   });
 
   it('refuses an image above the size limit, from the file size or the Content-Range total', async () => {
-    const file = await failureOf(run({ '0': { image: images.passport } }, 10_000));
+    const file = await applicationFailureOf(run({ '0': { image: images.passport } }, 10_000));
     expect(file.message).toMatch(/step 0 image is 19138 bytes, above the 10000-byte limit/);
-    const url = await failureOf(run({ '0': { image: `${base}/ranged.png` } }, 10_000));
+    const url = await applicationFailureOf(run({ '0': { image: `${base}/ranged.png` } }, 10_000));
     expect(url.message).toMatch(/is 19138 bytes, above the 10000-byte limit/);
     expect(url.nonRetryable).toBe(true);
   });
 
   it('refuses everything when the worker has no image sources', async () => {
-    const failure = await failureOf(
+    const failure = await applicationFailureOf(
       env.run(createPreflightActivities({}).preflightImages, { steps: { '0': { image: images.front } } }),
     );
     expect(failure.message).toBe('image check failed: step 0 image: not under an allowed image root');

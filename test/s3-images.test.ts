@@ -1,6 +1,4 @@
 import { readFile } from 'node:fs/promises';
-import { ApplicationFailure } from '@temporalio/common';
-import { MockActivityEnvironment } from '@temporalio/testing';
 import { createPreflightActivities } from '../activities/preflight.js';
 import { JourneyFailedError } from '../client/errors.js';
 import { loadIdwiseConfig, type ImageSources } from '../idwise/index.js';
@@ -8,24 +6,13 @@ import { ErrorType } from '../shared/errors.js';
 import type { StepMapping } from '../shared/journey.js';
 import { createJourneyEnv, FLOW_ID_SELFIE, images, type JourneyEnv } from './helpers/journey-env.js';
 import { startTestStorage, type TestStorage } from './helpers/storage.js';
+import { applicationFailureOf, quietActivityEnv } from './helpers/activities.js';
 
 // Images read from object storage (`s3://bucket/key`) against a real S3 server (SeaweedFS): a journey from objects,
 // objects outside IDWISE_IMAGE_BUCKETS refused before any IDWise journey exists, and each bad object answered in one
 // line naming the step and field (never the key), non-retryable, while a store that does not answer is retried.
 
-const noop = () => undefined;
-const activityEnv = new MockActivityEnvironment(undefined, {
-  logger: { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: noop },
-});
-
-async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  const err = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  if (!(err instanceof ApplicationFailure)) throw new Error(`expected an ApplicationFailure, got ${String(err)}`);
-  return err;
-}
+const activityEnv = quietActivityEnv();
 
 describe('s3:// image sources', () => {
   let storage: TestStorage;
@@ -124,7 +111,7 @@ describe('s3:// image sources', () => {
       ],
     ];
     for (const [what, run, expected] of cases) {
-      const failure = await failureOf(run());
+      const failure = await applicationFailureOf(run());
       expect({ what, message: failure.message }).toEqual({ what, message: expect.stringMatching(expected) });
       expect({ what, type: failure.type, nonRetryable: failure.nonRetryable }).toEqual({
         what,
@@ -144,7 +131,7 @@ describe('s3:// image sources', () => {
     const fresh = () => ({ s3: { ...sources.s3! } });
     try {
       process.env.AWS_SECRET_ACCESS_KEY = 'not-the-secret';
-      const denied = await failureOf(preflight({ '2': { image: refs.selfie! } }, fresh()));
+      const denied = await applicationFailureOf(preflight({ '2': { image: refs.selfie! } }, fresh()));
       expect(denied.message).toMatch(
         /^image check failed: step 2 image was refused by the object store: access denied/,
       );
@@ -155,7 +142,7 @@ describe('s3:// image sources', () => {
       process.env.AWS_EC2_METADATA_DISABLED = 'true';
       process.env.AWS_SHARED_CREDENTIALS_FILE = '/nonexistent/credentials';
       process.env.AWS_CONFIG_FILE = '/nonexistent/config';
-      const none = await failureOf(preflight({ '2': { image: refs.selfie! } }, fresh()));
+      const none = await applicationFailureOf(preflight({ '2': { image: refs.selfie! } }, fresh()));
       expect(none.message).toMatch(/^image check failed: step 2 image cannot be read: no AWS credentials found/);
       expect(none.nonRetryable).toBe(true);
     } finally {
@@ -172,7 +159,7 @@ describe('s3:// image sources', () => {
       ...storage.idwiseEnv,
       IDWISE_S3_ENDPOINT: 'http://127.0.0.1:9',
     }).imageSources;
-    const unavailable = await failureOf(preflight({ '2': { image: refs.selfie! } }, { s3: down.s3! }));
+    const unavailable = await applicationFailureOf(preflight({ '2': { image: refs.selfie! } }, { s3: down.s3! }));
     expect(unavailable.message).toMatch(
       /^image check failed: step 2 image could not be read from the object store \(ECONNREFUSED\)$/,
     );

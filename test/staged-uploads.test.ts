@@ -3,7 +3,6 @@ import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { MockActivityEnvironment } from '@temporalio/testing';
 import { createStagedImagesActivities } from '../activities/staged-images.js';
 import { JourneyFailedError, JourneyInputError } from '../client/errors.js';
 import { createJourneyClient } from '../client/journey-client.js';
@@ -12,16 +11,14 @@ import { journeyFolder, type StagingTarget } from '../storage/staging.js';
 import { createJourneyEnv, FLOW_ID_SELFIE, images, waitFor, type JourneyEnv } from './helpers/journey-env.js';
 import { runCli } from './helpers/processes.js';
 import { startTestStorage, type TestStorage } from './helpers/storage.js';
+import { quietActivityEnv } from './helpers/activities.js';
 
 // Bytes a backend holds (an upload from the applicant's app) as journey images, against a real S3 server
 // (SeaweedFS): the client stages Buffers and Readables under IDWISE_STAGING_URL, a retake is answered with an
 // upload, the CLI's --upload stages a mapping's local files, and a journey's staged objects are gone once it ends,
 // decided, failed or erased. A folder under IDWISE_IMAGE_ROOTS works the same for a single machine.
 
-const noop = () => undefined;
-const activityEnv = new MockActivityEnvironment(undefined, {
-  logger: { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: noop },
-});
+const activityEnv = quietActivityEnv();
 
 describe('staged uploads', () => {
   let storage: TestStorage;

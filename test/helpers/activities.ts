@@ -1,0 +1,23 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+
+// Activities run as Temporal runs them (context, heartbeats, cancellation) without a worker, their log lines muted:
+// the tests assert on what the activity returns or throws.
+
+const quiet = () => undefined;
+
+export function quietActivityEnv(): MockActivityEnvironment {
+  return new MockActivityEnvironment(undefined, {
+    logger: { log: quiet, trace: quiet, debug: quiet, info: quiet, warn: quiet, error: quiet },
+  });
+}
+
+/** The ApplicationFailure a promise rejects with; anything else (or a resolve) fails the test. */
+export async function applicationFailureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
+  const err = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  if (!(err instanceof ApplicationFailure)) throw new Error(`expected an ApplicationFailure, got ${String(err)}`);
+  return err;
+}
