@@ -1,4 +1,9 @@
-import { ActivityCancellationType, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import {
+  ActivityCancellationType,
+  proxyActivities,
+  type ActivityOptions,
+  type RetryPolicy,
+} from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
 import { durationToMs } from '../shared/duration.js';
 import { NON_RETRYABLE_ERROR_TYPES } from '../shared/errors.js';
@@ -6,6 +11,14 @@ import { MIN_SUMMARY_INTERVAL_MS, type ValidJourneyInput } from '../shared/journ
 
 type JourneyActivities = ReturnType<typeof createActivities>;
 const nonRetryableErrorTypes = [...NON_RETRYABLE_ERROR_TYPES];
+
+/** Transient failures retry with backoff (2 s doubling to 30 s); the project's non-retryable types fail at once. */
+export const transientRetry: RetryPolicy = {
+  initialInterval: '2s',
+  backoffCoefficient: 2,
+  maximumInterval: '30s',
+  nonRetryableErrorTypes,
+};
 
 /** How fast the lost-event check's interval grows: 30 s, 1, 2, 4, then 5 minutes with the defaults. */
 export const FALLBACK_BACKOFF = 2;
@@ -29,7 +42,7 @@ export function journeyActivityOptions(options: ValidJourneyInput['options']) {
   const call: ActivityOptions = {
     startToCloseTimeout: '40s',
     scheduleToCloseTimeout: options.apiRetryWindow,
-    retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes },
+    retry: transientRetry,
   };
   // Streams an image; heartbeats on upload progress so a dead worker is noticed in seconds, not minutes.
   // A retry first checks the summary, so the interval honours IDWise's 2 s summary rule too.
@@ -82,5 +95,5 @@ export const acts = proxyActivities<JourneyActivities>({ startToCloseTimeout: '4
 export const preflightOptions: ActivityOptions = {
   startToCloseTimeout: '2m',
   scheduleToCloseTimeout: '15m',
-  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes },
+  retry: transientRetry,
 };

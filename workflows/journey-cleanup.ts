@@ -1,6 +1,6 @@
 import { log, patched, proxyActivities } from '@temporalio/workflow';
 import type { createStagedImagesActivities } from '../activities/staged-images.js';
-import { NON_RETRYABLE_ERROR_TYPES } from '../shared/errors.js';
+import { transientRetry } from './activity-options.js';
 
 type StagedImagesActivities = ReturnType<typeof createStagedImagesActivities>;
 
@@ -12,12 +12,7 @@ type StagedImagesActivities = ReturnType<typeof createStagedImagesActivities>;
 const { deleteStagedImages } = proxyActivities<StagedImagesActivities>({
   startToCloseTimeout: '1m',
   scheduleToCloseTimeout: '10m',
-  retry: {
-    initialInterval: '2s',
-    backoffCoefficient: 2,
-    maximumInterval: '30s',
-    nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_TYPES],
-  },
+  retry: transientRetry,
 });
 
 /** `stagingEnabled`: what the workers said (false: no IDWISE_STAGING_URL, nothing to do); unknown before the start. */
