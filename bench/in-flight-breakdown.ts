@@ -15,6 +15,9 @@ const eventMs = (t: { seconds?: unknown; nanos?: number | null } | null | undefi
 
 const MILESTONES = [
   'signaled', // the receiver's signal reached the server (webhooks only)
+  'taskStarted', // the worker picked up the workflow task that the signal (or the poll's answer) brought
+  'taskCompleted', // ... and completed it
+  'checkStarted', // a worker picked up the summary check (webhooks: the look the event asked for)
   'checkDone', // the summary call that saw the step processed has completed
   'submitScheduled', // the workflow task after it scheduled the next upload
   'submitStarted', // a worker picked the upload up
@@ -26,8 +29,18 @@ function milestones(events: HistoryEvent[], readyAt: number, processCall: number
   const time = (e: HistoryEvent | undefined) => (e ? eventMs(e.eventTime) - readyAt : Number.NaN);
   const submit = after.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'submitStep');
   const submitId = String(submit?.eventId ?? '');
+  const signal = after.find((e) => e.workflowExecutionSignaledEventAttributes);
+  const from = signal ? Number(signal.eventId) : 0;
+  const later = after.filter((e) => Number(e.eventId) > from);
+  const check = later.find((e) => e.activityTaskScheduledEventAttributes);
+  const checkId = String(check?.eventId ?? '');
   return {
-    signaled: time(after.find((e) => e.workflowExecutionSignaledEventAttributes)),
+    signaled: time(signal),
+    taskStarted: time(later.find((e) => e.workflowTaskStartedEventAttributes)),
+    taskCompleted: time(later.find((e) => e.workflowTaskCompletedEventAttributes)),
+    checkStarted: time(
+      later.find((e) => String(e.activityTaskStartedEventAttributes?.scheduledEventId ?? '') === checkId),
+    ),
     checkDone: time(after.find((e) => e.activityTaskCompletedEventAttributes)),
     submitScheduled: time(submit),
     submitStarted: time(

@@ -111,6 +111,7 @@ export async function runInFlightPhase(p: PhaseSetup) {
 
   say(`${p.mode}: starting ${n} journeys, ${p.startConcurrency} starts at a time...`);
   const t0 = performance.now();
+  const t0Epoch = Date.now();
   let started = 0;
   const progress = setInterval(() => {
     void readProcMemory(p.workerPid).then(
@@ -182,6 +183,38 @@ export async function runInFlightPhase(p: PhaseSetup) {
     // Printed now: a run stopped during the release (10,000s take long) still has its waiting figures.
     say(`  ${p.mode}: window ${JSON.stringify(window)}`);
 
+    // The whole hold, from the window's start to 2 s before the first release: what holding the journeys costs
+    // over minutes, as the lost-event check backs off (the first minute, the window, is its busiest).
+    const holdEnd = firstReady - 2_000;
+    if (Date.now() < holdEnd - 1_000) say(`  ${p.mode}: measuring the rest of the hold (${holdSeconds(holdEnd)} s)...`);
+    while (Date.now() < holdEnd) {
+      rss.push((await readProcMemory(p.workerPid)).rssMb);
+      await sleep(Math.max(0, Math.min(1_000, holdEnd - Date.now())));
+    }
+    const holdS = (performance.now() - tw) / 1000;
+    const end = { ...(await cpu(p)), summary: totals(sandbox).summaryCalls, submitted: submitted() };
+    const hold = {
+      seconds: round(holdS, 1),
+      workerCpuCores: round((end.worker - before.worker) / holdS, 3),
+      devServerCpuCores: round((end.devServer - before.devServer) / holdS, 3),
+      otherProcessesCores: round(
+        Math.max(
+          0,
+          end.machine -
+            before.machine -
+            (end.worker - before.worker) -
+            (end.devServer - before.devServer) -
+            (end.bench - before.bench),
+        ) / holdS,
+        2,
+      ),
+      summaryCallsPerJourneyPerMinute: round((end.summary - before.summary) / n / (holdS / 60), 2),
+      workerRssMaxMb: round(Math.max(...rss), 1),
+      // The longest any journey had then waited on its first step (the first submitted), in minutes.
+      heldMinutes: round((Date.now() - t0Epoch) / 60_000, 1),
+    };
+    say(`  ${p.mode}: hold ${JSON.stringify(hold)}`);
+
     released = true;
     // With --release-count, the journeys measured are those whose held step ends (the first submitted).
     const heldTimings = p.releaseCount >= n ? null : sandbox.admin.counters().timings;
@@ -214,9 +247,10 @@ export async function runInFlightPhase(p: PhaseSetup) {
       startsPerS: round(n / startsS, 1),
       allSubmittedS: round(submittedS, 1),
       phaseS: round(totalS, 1),
-      // Nothing moved past its first step during the window: all N were in flight and waiting.
-      allWaiting: after.submitted === before.submitted && after.submitted === n,
+      // Nothing moved past its first step during the window and the hold: all N were in flight and waiting.
+      allWaiting: after.submitted === before.submitted && end.submitted === n,
       window,
+      hold,
       workerPeakRssMb: round(memory.hwmMb, 1),
       detection: detectionLatencies(finalTimings, outcomeIds),
       // Medians of 20 sampled histories, ms after the held step's processing ended; sampled from the measured journeys
@@ -237,6 +271,8 @@ export async function runInFlightPhase(p: PhaseSetup) {
 }
 
 export type PhaseResult = Awaited<ReturnType<typeof runInFlightPhase>>;
+
+const holdSeconds = (holdEnd: number) => Math.round((holdEnd - Date.now()) / 1000);
 
 async function cpu(p: PhaseSetup) {
   return {
