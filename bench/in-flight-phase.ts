@@ -149,35 +149,19 @@ export async function runInFlightPhase(p: PhaseSetup) {
     const windowMs = Math.min(p.windowS * 1000, firstReady - Date.now() - 2_000);
     if (windowMs < 10_000) throw new Error(`only ${windowMs} ms left before the first release: raise --hold-s`);
     say(`  ${p.mode}: measuring ${(windowMs / 1000).toFixed(0)} s while all ${n} wait...`);
-    const before = { ...(await cpu(p)), summary: totals(sandbox).summaryCalls, submitted: submitted() };
+    const snapshot = async (): Promise<Snapshot> => ({
+      ...(await cpu(p)),
+      summary: totals(sandbox).summaryCalls,
+      submitted: submitted(),
+    });
+    const before = await snapshot();
     const rss: number[] = [];
     const tw = performance.now();
-    while (performance.now() - tw < windowMs) {
-      rss.push((await readProcMemory(p.workerPid)).rssMb);
-      await sleep(Math.min(1_000, windowMs - (performance.now() - tw)));
-    }
-    const windowS = (performance.now() - tw) / 1000;
-    const after = { ...(await cpu(p)), summary: totals(sandbox).summaryCalls, submitted: submitted() };
+    await sampleRssUntil(p.workerPid, Date.now() + windowMs, rss);
+    const after = await snapshot();
     const memory = await readProcMemory(p.workerPid);
     const window = {
-      seconds: round(windowS, 1),
-      workerCpuCores: round((after.worker - before.worker) / windowS, 3),
-      devServerCpuCores: round((after.devServer - before.devServer) / windowS, 3),
-      machineCoresBusy: round((after.machine - before.machine) / windowS, 2),
-      // Everything but the worker, the dev server and this process (client, sandbox, receiver): what competed.
-      otherProcessesCores: round(
-        Math.max(
-          0,
-          after.machine -
-            before.machine -
-            (after.worker - before.worker) -
-            (after.devServer - before.devServer) -
-            (after.bench - before.bench),
-        ) / windowS,
-        2,
-      ),
-      summaryCallsPerJourneyPerMinute: round((after.summary - before.summary) / n / (windowS / 60), 2),
-      workerRssMaxMb: round(Math.max(...rss), 1),
+      ...spanFigures(before, after, (performance.now() - tw) / 1000, n, rss),
       workerRssEndMb: round(memory.rssMb, 1),
     };
     // Printed now: a run stopped during the release (10,000s take long) still has its waiting figures.
@@ -187,29 +171,10 @@ export async function runInFlightPhase(p: PhaseSetup) {
     // over minutes, as the lost-event check backs off (the first minute, the window, is its busiest).
     const holdEnd = firstReady - 2_000;
     if (Date.now() < holdEnd - 1_000) say(`  ${p.mode}: measuring the rest of the hold (${holdSeconds(holdEnd)} s)...`);
-    while (Date.now() < holdEnd) {
-      rss.push((await readProcMemory(p.workerPid)).rssMb);
-      await sleep(Math.max(0, Math.min(1_000, holdEnd - Date.now())));
-    }
-    const holdS = (performance.now() - tw) / 1000;
-    const end = { ...(await cpu(p)), summary: totals(sandbox).summaryCalls, submitted: submitted() };
+    await sampleRssUntil(p.workerPid, holdEnd, rss);
+    const end = await snapshot();
     const hold = {
-      seconds: round(holdS, 1),
-      workerCpuCores: round((end.worker - before.worker) / holdS, 3),
-      devServerCpuCores: round((end.devServer - before.devServer) / holdS, 3),
-      otherProcessesCores: round(
-        Math.max(
-          0,
-          end.machine -
-            before.machine -
-            (end.worker - before.worker) -
-            (end.devServer - before.devServer) -
-            (end.bench - before.bench),
-        ) / holdS,
-        2,
-      ),
-      summaryCallsPerJourneyPerMinute: round((end.summary - before.summary) / n / (holdS / 60), 2),
-      workerRssMaxMb: round(Math.max(...rss), 1),
+      ...spanFigures(before, end, (performance.now() - tw) / 1000, n, rss),
       // The longest any journey had then waited on its first step (the first submitted), in minutes.
       heldMinutes: round((Date.now() - t0Epoch) / 60_000, 1),
     };
@@ -273,6 +238,34 @@ export async function runInFlightPhase(p: PhaseSetup) {
 export type PhaseResult = Awaited<ReturnType<typeof runInFlightPhase>>;
 
 const holdSeconds = (holdEnd: number) => Math.round((holdEnd - Date.now()) / 1000);
+
+type Snapshot = Awaited<ReturnType<typeof cpu>> & { summary: number; submitted: number };
+
+/** Worker RSS every second until `endAt` (ms since the epoch), into `rss`. */
+async function sampleRssUntil(pid: number, endAt: number, rss: number[]) {
+  while (Date.now() < endAt) {
+    rss.push((await readProcMemory(pid)).rssMb);
+    await sleep(Math.max(0, Math.min(1_000, endAt - Date.now())));
+  }
+}
+
+/** What one measured span (the window, the hold) cost, from the snapshots at its ends. */
+function spanFigures(before: Snapshot, after: Snapshot, seconds: number, n: number, rss: number[]) {
+  const used = (k: keyof Snapshot) => Number(after[k]) - Number(before[k]);
+  return {
+    seconds: round(seconds, 1),
+    workerCpuCores: round(used('worker') / seconds, 3),
+    devServerCpuCores: round(used('devServer') / seconds, 3),
+    machineCoresBusy: round(used('machine') / seconds, 2),
+    // Everything but the worker, the dev server and this process (client, sandbox, receiver): what competed.
+    otherProcessesCores: round(
+      Math.max(0, used('machine') - used('worker') - used('devServer') - used('bench')) / seconds,
+      2,
+    ),
+    summaryCallsPerJourneyPerMinute: round(used('summary') / n / (seconds / 60), 2),
+    workerRssMaxMb: round(Math.max(...rss), 1),
+  };
+}
 
 async function cpu(p: PhaseSetup) {
   return {
