@@ -8,6 +8,7 @@ import { MIN_SUMMARY_INTERVAL_MS, type StepFiles, type StepMapping } from '../sh
 import { expectedRetry, failureOf, mapFailures } from './failures.js';
 import { checkImages, openedFiles, type PreflightDeps } from './preflight.js';
 import { noteProcessed, type StepTiming } from './processing-times.js';
+import { progressHeartbeat } from './progress-heartbeat.js';
 import { SummaryPacer } from './summary-pacer.js';
 import { countPossiblyOrphanedStart, countSummaryCall, type SummaryPurpose } from './metrics.js';
 import { hasSubmission, isProcessed, retakeLanded, toFlowSteps, toResultSummary, toStepCheck } from './mapping.js';
@@ -202,14 +203,15 @@ export function createJourneyActivities(deps: ActivityDeps & PreflightDeps) {
           return { summaryAt };
         }
       }
-      heartbeat({ bytesSent: 0 });
+      const progress = progressHeartbeat();
+      progress(0);
       const opened = openedFiles(files, deps);
       const upload =
         'skip' in opened
           ? { journeyId, stepId, isSkipped: true }
           : { journeyId, stepId, image: opened.image, ...(opened.image2 ? { image2: opened.image2 } : {}) };
       try {
-        await idwise.processStep(upload, { ...signal(), onProgress: (bytesSent) => heartbeat({ bytesSent }) });
+        await idwise.processStep(upload, { ...signal(), onProgress: progress });
       } catch (err) {
         // After a lost answer IDWise may refuse the repeat because the first one landed: that is success.
         if (activityInfo().attempt > 1 && isIdwiseError(err) && LANDED_CODES.has(err.errorCode ?? '')) {
