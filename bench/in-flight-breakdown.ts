@@ -13,12 +13,15 @@ type HistoryEvent = NonNullable<
 const eventMs = (t: { seconds?: unknown; nanos?: number | null } | null | undefined) =>
   t ? Number(String(t.seconds ?? 0)) * 1000 + (t.nanos ?? 0) / 1e6 : Number.NaN;
 
+/** The marker the SDK records for a local activity's result. */
+const LOCAL_ACTIVITY_MARKER = 'core_local_activity';
+
 const MILESTONES = [
   'signaled', // the receiver's signal reached the server (webhooks only)
   'taskStarted', // the worker picked up the workflow task that the signal (or the poll's answer) brought
   'taskCompleted', // ... and completed it
-  'checkStarted', // a worker picked up the summary check (webhooks: the look the event asked for)
-  'checkDone', // the summary call that saw the step processed has completed
+  'checkStarted', // a worker picked up the summary check (webhooks: the look the event asked for; none when local)
+  'checkDone', // the call that saw the step processed completed (a local look: its marker, with the next task)
   'submitScheduled', // the workflow task after it scheduled the next upload
   'submitStarted', // a worker picked the upload up
   'processCall', // the sandbox received the next step's process call
@@ -34,14 +37,16 @@ function milestones(events: HistoryEvent[], readyAt: number, processCall: number
   const later = after.filter((e) => Number(e.eventId) > from);
   const check = later.find((e) => e.activityTaskScheduledEventAttributes);
   const checkId = String(check?.eventId ?? '');
+  // Journeys since `event-look-local` make that look as a local activity: no task events, one marker.
+  const localLook = later.find((e) => e.markerRecordedEventAttributes?.markerName === LOCAL_ACTIVITY_MARKER);
   return {
     signaled: time(signal),
     taskStarted: time(later.find((e) => e.workflowTaskStartedEventAttributes)),
     taskCompleted: time(later.find((e) => e.workflowTaskCompletedEventAttributes)),
-    checkStarted: time(
-      later.find((e) => String(e.activityTaskStartedEventAttributes?.scheduledEventId ?? '') === checkId),
-    ),
-    checkDone: time(after.find((e) => e.activityTaskCompletedEventAttributes)),
+    checkStarted: localLook
+      ? Number.NaN
+      : time(later.find((e) => String(e.activityTaskStartedEventAttributes?.scheduledEventId ?? '') === checkId)),
+    checkDone: time(localLook ?? after.find((e) => e.activityTaskCompletedEventAttributes)),
     submitScheduled: time(submit),
     submitStarted: time(
       after.find((e) => String(e.activityTaskStartedEventAttributes?.scheduledEventId ?? '') === submitId),

@@ -25,7 +25,8 @@ describe('replaying recorded histories', () => {
     // webhooks-timer-fallback: before step-fallback-retry-policy (its lost-event check was a timer);
     // lifecycle-*: the journey with the lifecycle, including retakes, reviews, resumes and webhooks;
     // retention-*: the same after journey-retention (RECORD_PREFIX=retention-), before journey-lean-actions;
-    // lean-*: under journey-lean-actions (RECORD_PREFIX=lean-).
+    // lean-*: under journey-lean-actions (RECORD_PREFIX=lean-);
+    // local-look-webhooks*: the look an event asks for as a local activity (event-look-local, RECORD_PREFIX=local-look-).
     expect(fixtures).toEqual(
       expect.arrayContaining([
         'journey-pass.json',
@@ -48,6 +49,8 @@ describe('replaying recorded histories', () => {
         'lean-review-approved.json',
         'lean-webhooks.json',
         'lean-webhooks-lost-events.json',
+        'local-look-webhooks.json',
+        'local-look-webhooks-event-during-check.json',
       ]),
     );
     expect(fixtures.length).toBeGreaterThanOrEqual(19);

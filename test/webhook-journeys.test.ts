@@ -100,6 +100,67 @@ describe('webhook-driven journeys', () => {
     expect(env.sandbox.admin.journeyCounters(outcome.journeyId)!.pollRuleViolations).toBe(0);
   });
 
+  /** The activity type of each local activity the journey ran, from the markers the SDK records for them. */
+  const localActivities = (events: HistoryEvent[]) =>
+    events.flatMap((e) => {
+      const a = e.markerRecordedEventAttributes;
+      if (a?.markerName !== 'core_local_activity') return [];
+      const data = a.details?.data?.payloads?.[0]?.data;
+      return [(JSON.parse(Buffer.from(data!).toString()) as { activity_type: string }).activity_type];
+    });
+  const scheduledActivities = (events: HistoryEvent[]) =>
+    events.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
+  const historyOf = async (ref: string) =>
+    (await env.client.workflow.getHandle(journeyWorkflowId(ref)).fetchHistory()).events ?? [];
+
+  it('makes the look an event asks for inside the workflow task the event brings (a local activity)', async () => {
+    const ref = env.ref('pass-');
+    await env.journeys.startJourney({
+      referenceNo: ref,
+      flowId: FLOW_ID_SELFIE,
+      steps: idAndSelfie,
+      options: webhooks,
+    });
+    const outcome = await env.journeys.awaitOutcome(ref);
+    expect(outcome.decision.final).toBe('Complete');
+    const events = await historyOf(ref);
+    // One look per step, each answered in the task that asked for it: no check activity between event and upload.
+    expect(localActivities(events)).toEqual(['checkStepProcessed', 'checkStepProcessed']);
+    expect(scheduledActivities(events)).not.toContain('checkStepProcessed');
+    expect(env.sandbox.admin.journeyCounters(outcome.journeyId)!.pollRuleViolations).toBe(0);
+  });
+
+  it('goes on looking as an activity when IDWise fails both local attempts of the look', async () => {
+    // The look for the first step meets 503 after 503: two local attempts (2 s apart), then the activity that takes
+    // over gets the third, retries, and finds the step processed.
+    const ref = env.ref('pass-');
+    try {
+      await env.journeys.startJourney({
+        referenceNo: ref,
+        flowId: FLOW_ID_SELFIE,
+        steps: idAndSelfie,
+        options: webhooks,
+      });
+      // The flow has been read (the start's summary call): from now on the only summary calls are the looks.
+      await waitFor(
+        'the IDWise journey',
+        () => env.journeys.getProgress(ref),
+        (p) => !!p.journeyId,
+      );
+      env.sandbox.admin.failNext({ count: 3, kind: '5xx', routes: ['summary'] });
+      const outcome = await env.journeys.awaitOutcome(ref);
+      expect(outcome.decision.final).toBe('Complete');
+      const events = await historyOf(ref);
+      expect(scheduledActivities(events).filter((a) => a === 'checkStepProcessed')).toHaveLength(1);
+      expect(localActivities(events)).toEqual(['checkStepProcessed', 'checkStepProcessed']);
+      const counters = env.sandbox.admin.journeyCounters(outcome.journeyId)!;
+      expect(counters.pollRuleViolations).toBe(0);
+      expect(counters.processSubmissions).toEqual({ '0': 1, '2': 1 });
+    } finally {
+      env.sandbox.admin.resetFaults();
+    }
+  });
+
   type HistoryEvent = proto.temporal.api.history.v1.IHistoryEvent;
   const { RetryState } = proto.temporal.api.enums.v1;
   /** One journey under these sandbox switches (reset after): it completes with no poll-rule violation; its history. */

@@ -1,7 +1,9 @@
 import {
   ActivityCancellationType,
   proxyActivities,
+  proxyLocalActivities,
   type ActivityOptions,
+  type LocalActivityOptions,
   type RetryPolicy,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
@@ -22,6 +24,13 @@ export const transientRetry: RetryPolicy = {
 
 /** How fast the lost-event check's interval grows: 30 s, 1, 2, 4, then 5 minutes with the defaults. */
 export const FALLBACK_BACKOFF = 2;
+
+/**
+ * Attempts a local look makes in the worker (2 s apart) before the look goes on as an activity: a local activity's
+ * retries hold the workflow task open (the SDK warns past 5 s, and every 8 s adds a heartbeat to history); an
+ * activity's retries do neither.
+ */
+export const LOCAL_LOOK_ATTEMPTS = 2;
 
 /** A poll as a retry policy (samples-typescript polling/infrequent): fixed interval, bounded by a deadline. */
 export function pollEvery(intervalMs: number, deadlineMs: number): ActivityOptions {
@@ -62,6 +71,13 @@ export function journeyActivityOptions(options: ValidJourneyInput['options']) {
     scheduleToCloseTimeout: Math.max(1, remainingMs),
     retry: { ...call.retry, initialInterval: interval },
   });
+  // The same look as a local activity (the one an event asks for, workflows/journey-steps.ts), with the same
+  // intervals for LOCAL_LOOK_ATTEMPTS attempts; then the look goes on as an activity (`once`).
+  const localLook = (remainingMs: number): LocalActivityOptions => ({
+    startToCloseTimeout: interval + 20_000,
+    scheduleToCloseTimeout: Math.max(1, remainingMs),
+    retry: { ...call.retry, initialInterval: interval, maximumAttempts: LOCAL_LOOK_ATTEMPTS },
+  });
   // Webhooks: the lost-event check (fallbackStepCheck). Its attempts hold 2 s after a call, so the retry interval is
   // what is left of fallbackCheckInterval, doubling up to what is left of fallbackCheckMaxInterval: a lost webhook is
   // rare and IDWise re-delivers a failed one after 5, 10 and 15 minutes, so a step that waits long costs a look every
@@ -85,11 +101,14 @@ export function journeyActivityOptions(options: ValidJourneyInput['options']) {
     },
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   });
-  return { interval, call, upload, check, once, fallback };
+  return { interval, call, upload, check, once, localLook, fallback };
 }
 
 /** Every call passes its group's options and a summary through executeWithOptions. */
 export const acts = proxyActivities<JourneyActivities>({ startToCloseTimeout: '40s' });
+
+/** The same activities run locally: their answer comes back inside the workflow task that asked for it. */
+export const localActs = proxyLocalActivities<JourneyActivities>({ startToCloseTimeout: '40s' });
 
 /** The pre-flight check reads files and probes image URLs (30 s each at most); transient errors retry like a call. */
 export const preflightOptions: ActivityOptions = {
