@@ -41,6 +41,25 @@ function soonerLookMs(req: StepTiming, attempt: number): number | undefined {
 /** After the usual processing time, how long the event may take to arrive before the check looks for it. */
 const LOOK_MARGIN_MS = 5_000;
 
+/** The last look's room before the step's deadline: its wait for the 2 s rule, the call and the hold after it. */
+const LAST_LOOK_MARGIN_MS = 10_000;
+
+/**
+ * The delay that makes the last look just before the step's deadline (the activity's scheduleToClose) when the
+ * back-off would start the next attempt after it. The server would otherwise end the check at this attempt (retry
+ * state TIMEOUT) and the journey would fail "not processed within stepDeadline" up to fallbackCheckMaxInterval
+ * early, without looking at the end.
+ */
+function lastLookMs(attempt: number, sooner: number | undefined): number | undefined {
+  const { scheduledTimestampMs, scheduleToCloseTimeoutMs } = activityInfo();
+  const policy = sooner ?? policyDelayMs(attempt);
+  if (!scheduleToCloseTimeoutMs || policy === null) return sooner;
+  const lastLookAt = scheduledTimestampMs + scheduleToCloseTimeoutMs - LAST_LOOK_MARGIN_MS;
+  const now = Date.now();
+  if (now + policy <= lastLookAt) return sooner;
+  return lastLookAt - now > 1_000 ? lastLookAt - now : sooner;
+}
+
 /**
  * Webhooks mode: the check for a lost Finished Step event, as a backing-off retry policy (samples-typescript
  * polling/infrequent). While IDWise processes the step the journey runs no workflow task at all, so it need not
@@ -80,7 +99,7 @@ export function createStepFallbackActivities(deps: { idwise: IdwiseApi }) {
         return { check: toStepCheck(result), checkedAt: Date.now(), summaryCalls: attempt - 1 };
       }
       await hold(MIN_SUMMARY_INTERVAL_MS);
-      throw notYet(req.stepId, `status: ${status}`, soonerLookMs(req, attempt));
+      throw notYet(req.stepId, `status: ${status}`, lastLookMs(attempt, soonerLookMs(req, attempt)));
     },
   };
 }

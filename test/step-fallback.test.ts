@@ -126,11 +126,15 @@ describe('the lost-event check (fallbackStepCheck)', () => {
     // The retry policy the workflow gives it (workflows/activity-options.ts) with the default options: 30 s less the
     // 2 s hold, doubling up to 5 minutes less the hold.
     const policy = journeyActivityOptions(JourneyOptionsSchema.parse({ events: 'webhooks' })).fallback(600_000).retry!;
-    const withPolicy = (attempt: number, req: Parameters<typeof fallbackStepCheck>[0]) =>
-      new MockActivityEnvironment({ attempt, startToCloseTimeoutMs: 60_000, retryPolicy: policy }, { logger }).run(
-        fallbackStepCheck,
-        req,
-      ) as ReturnType<typeof fallbackStepCheck>;
+    const withPolicy = (
+      attempt: number,
+      req: Parameters<typeof fallbackStepCheck>[0],
+      deadline: { scheduledTimestampMs: number; scheduleToCloseTimeoutMs: number } | object = {},
+    ) =>
+      new MockActivityEnvironment(
+        { attempt, startToCloseTimeoutMs: 60_000, retryPolicy: policy, ...deadline },
+        { logger },
+      ).run(fallbackStepCheck, req) as ReturnType<typeof fallbackStepCheck>;
     afterEach(() => forgetProcessingTimes());
 
     it('has a retry policy that grows from fallbackCheckInterval to fallbackCheckMaxInterval', () => {
@@ -139,6 +143,22 @@ describe('the lost-event check (fallbackStepCheck)', () => {
         JourneyOptionsSchema.parse({ fallbackCheckInterval: '10s', fallbackCheckMaxInterval: '10m' }),
       ).fallback(600_000).retry!;
       expect(custom).toMatchObject({ initialInterval: 8_000, maximumInterval: 598_000 });
+    });
+
+    it("looks a last time just before the step's deadline when the back-off would look after it", async () => {
+      // Attempt 5 backs off 298 s; the step's deadline (the check's scheduleToClose) is 60 s away. Without the last
+      // look the server would end the check at this attempt, 60 s early.
+      const journeyId = await submit(600_000);
+      const req = { journeyId, stepId: '0', notBefore: 0 };
+      const nearDeadline = { scheduledTimestampMs: Date.now() - 540_000, scheduleToCloseTimeoutMs: 600_000 };
+      const err = await rejection(withPolicy(5, req, nearDeadline));
+      // After the 2 s hold the deadline is ~58 s away, and the last look starts 10 s before it.
+      const delay = durationToMs(err.nextRetryDelay as number);
+      expect(delay).toBeGreaterThan(45_000);
+      expect(delay).toBeLessThanOrEqual(48_000);
+      // An hour from the deadline, the back-off stands.
+      const farFromIt = { scheduledTimestampMs: Date.now(), scheduleToCloseTimeoutMs: 3_600_000 };
+      expect((await rejection(withPolicy(5, req, farFromIt))).nextRetryDelay).toBeUndefined();
     });
 
     it('leaves the interval to the policy while it knows no processing time for the step type', async () => {
