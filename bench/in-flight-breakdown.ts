@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { Counters } from '../sandbox/index.js';
 import { journeyWorkflowId } from '../shared/journey.js';
-import { distribution, round, sampleIndexes } from './stats.js';
+import { distribution, LOCAL_ACTIVITY_MARKER, round, sampleIndexes } from './stats.js';
 
 // Detection latency from the sandbox's timings, and where it goes, from a sample of histories: milestones after the held step's processing ended
 // (the sandbox's readyAt), up to the next step's process call as the sandbox recorded it. Medians in ms.
@@ -12,9 +12,6 @@ type HistoryEvent = NonNullable<
 
 const eventMs = (t: { seconds?: unknown; nanos?: number | null } | null | undefined) =>
   t ? Number(String(t.seconds ?? 0)) * 1000 + (t.nanos ?? 0) / 1e6 : Number.NaN;
-
-/** The marker the SDK records for a local activity's result. */
-const LOCAL_ACTIVITY_MARKER = 'core_local_activity';
 
 const MILESTONES = [
   'signaled', // the receiver's signal reached the server (webhooks only)

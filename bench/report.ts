@@ -349,6 +349,7 @@ export function formatMarkdown(r: BenchReport): string {
     lines.push(
       '',
       `actions per journey: ${a.workflowStarted} start + ${a.activityScheduled} activities + ${a.activityRetries} activity retries + ` +
+        `${a.localActivities} local activities + ` +
         `${a.searchAttributeUpserts} search-attribute upserts + ${a.timerStarted} timers + ${a.updatesAccepted} updates + ` +
         `${a.signalsReceived} signals (+ about 1 heartbeat per upload, not in history)`,
     );

@@ -40,10 +40,14 @@ export function round(n: number, digits = 2): number | null {
 
 type History = Awaited<ReturnType<WorkflowHandle['fetchHistory']>>;
 
+/** The marker the SDK records for a local activity's result. */
+export const LOCAL_ACTIVITY_MARKER = 'core_local_activity';
+
 export type ActionKind =
   | 'workflowStarted'
   | 'activityScheduled'
   | 'activityRetries'
+  | 'localActivities'
   | 'timerStarted'
   | 'searchAttributeUpserts'
   | 'signalsReceived'
@@ -62,9 +66,11 @@ export type ActionCount = Record<ActionKind, number> & { total: number };
  * - UpsertWorkflowSearchAttributes: 1 per command, however many attributes it sets
  * - WorkflowExecutionSignaled (signal sent), WorkflowExecutionUpdateAccepted (update received),
  *   SignalExternalWorkflowExecutionInitiated, StartChildWorkflowExecutionInitiated: 1 each
+ * - Local activities: 1 per workflow task that recorded their markers, plus 1 per retry after the first attempt
+ *   (the task's completion reports them as meteringMetadata.nonfirstLocalActivityExecutionAttempts)
  * Not in history, so not counted here: activity heartbeats that reach the server (about 1 per upload attempt
  * here: the first heartbeat is sent at once, later ones are throttled to 0.8 x heartbeatTimeout = 16 s and
- * an upload finishes sooner), queries, rejected updates, local activities (none in this workflow).
+ * an upload finishes sooner), queries, rejected updates.
  */
 export function countActions(history: History): ActionCount {
   const c: ActionCount = {
@@ -72,6 +78,7 @@ export function countActions(history: History): ActionCount {
     workflowStarted: 0,
     activityScheduled: 0,
     activityRetries: 0,
+    localActivities: 0,
     timerStarted: 0,
     searchAttributeUpserts: 0,
     signalsReceived: 0,
@@ -79,7 +86,14 @@ export function countActions(history: History): ActionCount {
     signalExternal: 0,
     childWorkflowStarts: 0,
   };
+  const tasksWithLocalActivities = new Set<string>();
   for (const e of history.events ?? []) {
+    const marker = e.markerRecordedEventAttributes;
+    if (marker?.markerName === LOCAL_ACTIVITY_MARKER) {
+      tasksWithLocalActivities.add(String(marker.workflowTaskCompletedEventId));
+    }
+    c.localActivities +=
+      e.workflowTaskCompletedEventAttributes?.meteringMetadata?.nonfirstLocalActivityExecutionAttempts ?? 0;
     if (e.workflowExecutionStartedEventAttributes) c.workflowStarted++;
     else if (e.activityTaskScheduledEventAttributes) c.activityScheduled++;
     else if (e.activityTaskStartedEventAttributes)
@@ -91,10 +105,12 @@ export function countActions(history: History): ActionCount {
     else if (e.signalExternalWorkflowExecutionInitiatedEventAttributes) c.signalExternal++;
     else if (e.startChildWorkflowExecutionInitiatedEventAttributes) c.childWorkflowStarts++;
   }
+  c.localActivities += tasksWithLocalActivities.size;
   c.total =
     c.workflowStarted +
     c.activityScheduled +
     c.activityRetries +
+    c.localActivities +
     c.timerStarted +
     c.searchAttributeUpserts +
     c.signalsReceived +

@@ -1,4 +1,5 @@
 import proto from '@temporalio/proto';
+import { countActions, LOCAL_ACTIVITY_MARKER } from '../bench/stats.js';
 import { journeyWorkflowId } from '../shared/journey.js';
 import { startWebhookReceiver, WEBHOOK_PATH, type WebhookReceiver } from '../webhooks/server.js';
 import { createJourneyEnv, FLOW_ID_SELFIE, images, waitFor, type JourneyEnv } from './helpers/journey-env.js';
@@ -104,7 +105,7 @@ describe('webhook-driven journeys', () => {
   const localActivities = (events: HistoryEvent[]) =>
     events.flatMap((e) => {
       const a = e.markerRecordedEventAttributes;
-      if (a?.markerName !== 'core_local_activity') return [];
+      if (a?.markerName !== LOCAL_ACTIVITY_MARKER) return [];
       const data = a.details?.data?.payloads?.[0]?.data;
       return [(JSON.parse(Buffer.from(data!).toString()) as { activity_type: string }).activity_type];
     });
@@ -127,6 +128,8 @@ describe('webhook-driven journeys', () => {
     // One look per step, each answered in the task that asked for it: no check activity between event and upload.
     expect(localActivities(events)).toEqual(['checkStepProcessed', 'checkStepProcessed']);
     expect(scheduledActivities(events)).not.toContain('checkStepProcessed');
+    // Billed like the activities they replace: one action each (each in its own workflow task, no retries).
+    expect(countActions({ events }).localActivities).toBe(2);
     expect(env.sandbox.admin.journeyCounters(outcome.journeyId)!.pollRuleViolations).toBe(0);
   });
 
