@@ -159,11 +159,12 @@ const nextSummaryAt = (ctx: JourneyContext) => (ctx.lastSummaryAt === null ? 0 :
 type LookRequest = Parameters<typeof acts.checkStepProcessed>[0];
 
 /**
- * The one look an event asks for (webhooks). Journeys started since `event-look-local` make it as a local activity:
- * its answer comes back inside the workflow task that asked for it, which then schedules the next upload, instead
- * of an activity task and one more workflow task in between (bench/README.md: about 60 ms of the way from IDWise's
- * event to the next upload, and two tasks fewer per step). When IDWise fails LOCAL_LOOK_ATTEMPTS looks in a row, the
- * look goes on as an activity, whose retries add no history; a look that runs out of the step's time fails as before.
+ * The one look an event asks for (webhooks). Since `event-look-local` (running journeys too, from their next look) it
+ * is a local activity: its answer comes back inside the workflow task that asked for it, which then schedules the next
+ * upload, instead of an activity task and one more workflow task in between (bench/README.md: two tasks fewer per
+ * step, and a held step's detection about two thirds of what it was). When IDWise fails LOCAL_LOOK_ATTEMPTS looks in
+ * a row, the look goes on as an activity, whose retries add no history; a look that runs out of the step's time fails
+ * as before.
  */
 async function lookOnce(ctx: JourneyContext, remainingMs: number, summary: string, req: LookRequest) {
   const asActivity = (ms: number, r: LookRequest) =>
