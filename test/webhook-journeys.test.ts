@@ -32,14 +32,15 @@ describe('webhook-driven journeys', () => {
   });
   afterEach(() => env.sandbox.admin.setWebhookFaults({ duplicateRate: 0, dropRate: 0, delayMs: 0, reorder: false }));
 
+  /** Starts a passing ID-and-selfie journey under these options. */
+  const start = (ref: string, options: Parameters<JourneyEnv['journeys']['startJourney']>[0]['options'] = webhooks) =>
+    env.journeys.startJourney({ referenceNo: ref, flowId: FLOW_ID_SELFIE, steps: idAndSelfie, options });
+  const historyOf = async (ref: string) =>
+    (await env.client.workflow.getHandle(journeyWorkflowId(ref)).fetchHistory()).events ?? [];
+
   it('finishes on events, with one summary call per step plus the flow read', async () => {
     const ref = env.ref('pass-');
-    await env.journeys.startJourney({
-      referenceNo: ref,
-      flowId: FLOW_ID_SELFIE,
-      steps: idAndSelfie,
-      options: webhooks,
-    });
+    await start(ref);
     const outcome = await env.journeys.awaitOutcome(ref);
     expect(outcome.decision.final).toBe('Complete');
     const counters = env.sandbox.admin.journeyCounters(outcome.journeyId)!;
@@ -52,12 +53,7 @@ describe('webhook-driven journeys', () => {
     env.sandbox.admin.setWebhookFaults({ duplicateRate: 1, reorder: true });
     const refs = [env.ref('pass-'), env.ref('pass-'), env.ref('feedback-')];
     for (const ref of refs) {
-      await env.journeys.startJourney({
-        referenceNo: ref,
-        flowId: FLOW_ID_SELFIE,
-        steps: idAndSelfie,
-        options: { ...webhooks, onStepFeedback: 'continue', awaitReviewFor: [] },
-      });
+      await start(ref, { ...webhooks, onStepFeedback: 'continue', awaitReviewFor: [] });
     }
     const outcomes = await Promise.all(refs.map((ref) => env.journeys.awaitOutcome(ref)));
     expect(outcomes.map((o) => o.decision.final)).toEqual(['Complete', 'Complete', 'Refer']);
@@ -71,12 +67,7 @@ describe('webhook-driven journeys', () => {
 
   it('ends a review on the Updated Journey event, long before the next review check', async () => {
     const ref = env.ref('refer-');
-    await env.journeys.startJourney({
-      referenceNo: ref,
-      flowId: FLOW_ID_SELFIE,
-      steps: idAndSelfie,
-      options: webhooks,
-    });
+    await start(ref);
     const waiting = await waitFor(
       'awaiting-review',
       () => env.journeys.getProgress(ref),
@@ -90,12 +81,7 @@ describe('webhook-driven journeys', () => {
   it('falls back to summary checks when a webhook is lost', async () => {
     env.sandbox.admin.setWebhookFaults({ dropRate: 1 });
     const ref = env.ref('pass-');
-    await env.journeys.startJourney({
-      referenceNo: ref,
-      flowId: FLOW_ID_SELFIE,
-      steps: idAndSelfie,
-      options: { ...webhooks, fallbackCheckInterval: '3s' },
-    });
+    await start(ref, { ...webhooks, fallbackCheckInterval: '3s' });
     const outcome = await env.journeys.awaitOutcome(ref);
     expect(outcome.decision.final).toBe('Complete');
     expect(env.sandbox.admin.journeyCounters(outcome.journeyId)!.pollRuleViolations).toBe(0);
@@ -111,17 +97,10 @@ describe('webhook-driven journeys', () => {
     });
   const scheduledActivities = (events: HistoryEvent[]) =>
     events.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
-  const historyOf = async (ref: string) =>
-    (await env.client.workflow.getHandle(journeyWorkflowId(ref)).fetchHistory()).events ?? [];
 
   it('makes the look an event asks for inside the workflow task the event brings (a local activity)', async () => {
     const ref = env.ref('pass-');
-    await env.journeys.startJourney({
-      referenceNo: ref,
-      flowId: FLOW_ID_SELFIE,
-      steps: idAndSelfie,
-      options: webhooks,
-    });
+    await start(ref);
     const outcome = await env.journeys.awaitOutcome(ref);
     expect(outcome.decision.final).toBe('Complete');
     const events = await historyOf(ref);
@@ -138,12 +117,7 @@ describe('webhook-driven journeys', () => {
     // over gets the third, retries, and finds the step processed.
     const ref = env.ref('pass-');
     try {
-      await env.journeys.startJourney({
-        referenceNo: ref,
-        flowId: FLOW_ID_SELFIE,
-        steps: idAndSelfie,
-        options: webhooks,
-      });
+      await start(ref);
       // The flow has been read (the start's summary call): from now on the only summary calls are the looks.
       await waitFor(
         'the IDWise journey',
@@ -171,19 +145,14 @@ describe('webhook-driven journeys', () => {
     env.sandbox.admin.setSwitches(switches);
     const ref = env.ref('pass-');
     try {
-      await env.journeys.startJourney({
-        referenceNo: ref,
-        flowId: FLOW_ID_SELFIE,
-        steps: idAndSelfie,
-        options: { ...webhooks, fallbackCheckInterval },
-      });
+      await start(ref, { ...webhooks, fallbackCheckInterval });
       const outcome = await env.journeys.awaitOutcome(ref);
       expect(outcome.decision.final).toBe('Complete');
       expect(env.sandbox.admin.journeyCounters(outcome.journeyId)!.pollRuleViolations).toBe(0);
     } finally {
       env.sandbox.admin.setSwitches({ pollRule: 'count', processingDelayMs: 500 });
     }
-    return (await env.client.workflow.getHandle(journeyWorkflowId(ref)).fetchHistory()).events ?? [];
+    return historyOf(ref);
   };
 
   it('runs no workflow task while a step waits: the lost-event check is the activity retry policy', async () => {
