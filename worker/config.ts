@@ -40,8 +40,8 @@ export interface WorkerConfig {
 
 /**
  * Bounds memory however many journeys wait: a waiting journey runs no workflow task (its checks are activity retries)
- * until its event or a check's answer wakes it, and a replay of its ~60 events is cheap. 1000 waiting journeys with
- * 200 cached: 316 MB; detection p50 174 ms instead of 129 ms all cached (bench/README.md, in-flight mode).
+ * until its event or a check's answer wakes it, and then its history is replayed. 1000 waiting journeys with 200
+ * cached: 282 MB and detection p50 217-265 ms; all cached: 424 MB and 160 ms (bench/README.md, 2026-12-04).
  */
 export const DEFAULT_MAX_CACHED_WORKFLOWS = 200;
 
