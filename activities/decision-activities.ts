@@ -5,14 +5,19 @@ import type { StepMapping } from '../shared/journey.js';
 import type { StepCheck } from '../shared/progress.js';
 import { IdwiseJourneyId, IdwiseStage } from '../shared/search-attributes.js';
 import { expectedRetry, mapFailures } from './failures.js';
+import { lastLookMs } from './last-look.js';
 import { checkImages, type PreflightDeps } from './preflight.js';
 import { notBefore, summaryReader } from './journey-activities.js';
 import { hasSubmission, isProcessed, toFlowSteps, toResultSummary, toStepCheck } from './mapping.js';
 
-/** Data, or a BENIGN retryable failure under a fixed-interval retry policy (polling): see checkStepProcessed. */
+/**
+ * Data, or a BENIGN retryable failure under a fixed-interval retry policy (polling): see checkStepProcessed. Near the
+ * poll's deadline the next attempt is moved to just before it, so a decision made in the last interval (a reviewer's,
+ * hours into a reviewWait of days) is still read.
+ */
 function pending(kind: 'throw' | 'return' | undefined, type: string, message: string): null {
   if (kind === 'return') return null;
-  throw expectedRetry(type, message);
+  throw expectedRetry(type, message, lastLookMs(activityInfo().attempt));
 }
 
 /** After complete-journey (idwise-api.md §6, §7): the result, IDWise's decision after final processing, and review. */

@@ -1,10 +1,10 @@
 import { setTimeout as hold } from 'node:timers/promises';
 import { activityInfo } from '@temporalio/activity';
 import type { IdwiseApi } from '../idwise/index.js';
-import { durationToMs } from '../shared/duration.js';
 import { ErrorType } from '../shared/errors.js';
 import { MIN_SUMMARY_INTERVAL_MS } from '../shared/journey.js';
 import { expectedRetry } from './failures.js';
+import { lastLookMs, policyDelayMs } from './last-look.js';
 import { findStep, notBefore, summaryReader, SummaryTurnMissed } from './journey-activities.js';
 import { isProcessed, toStepCheck } from './mapping.js';
 import { noteProcessed, usuallyProcessedBy, type StepTiming } from './processing-times.js';
@@ -14,15 +14,6 @@ const START_MARGIN_MS = 1_000;
 
 const notYet = (stepId: string, why: string, nextRetryDelayMs?: number) =>
   expectedRetry(ErrorType.StepNotProcessed, `step ${stepId} not processed yet (${why})`, nextRetryDelayMs);
-
-/** The retry policy's next interval after `attempt` (Temporal's: initial x coefficient^(attempt-1), capped). */
-function policyDelayMs(attempt: number): number | null {
-  const p = activityInfo().retryPolicy;
-  if (!p?.initialInterval) return null;
-  const initial = durationToMs(p.initialInterval);
-  const next = initial * (p.backoffCoefficient ?? 2) ** (attempt - 1);
-  return p.maximumInterval ? Math.min(next, durationToMs(p.maximumInterval)) : next;
-}
 
 /**
  * The delay before the next look when the step type's usual processing time (processing-times.ts) passes before the
@@ -40,25 +31,6 @@ function soonerLookMs(req: StepTiming, attempt: number): number | undefined {
 
 /** After the usual processing time, how long the event may take to arrive before the check looks for it. */
 const LOOK_MARGIN_MS = 5_000;
-
-/** The last look's room before the step's deadline: its wait for the 2 s rule, the call and the hold after it. */
-const LAST_LOOK_MARGIN_MS = 10_000;
-
-/**
- * The delay that makes the last look just before the step's deadline (the activity's scheduleToClose) when the
- * back-off would start the next attempt after it. The server would otherwise end the check at this attempt (retry
- * state TIMEOUT) and the journey would fail "not processed within stepDeadline" up to fallbackCheckMaxInterval
- * early, without looking at the end.
- */
-function lastLookMs(attempt: number, sooner: number | undefined): number | undefined {
-  const { scheduledTimestampMs, scheduleToCloseTimeoutMs } = activityInfo();
-  const policy = sooner ?? policyDelayMs(attempt);
-  if (!scheduleToCloseTimeoutMs || policy === null) return sooner;
-  const lastLookAt = scheduledTimestampMs + scheduleToCloseTimeoutMs - LAST_LOOK_MARGIN_MS;
-  const now = Date.now();
-  if (now + policy <= lastLookAt) return sooner;
-  return lastLookAt - now > 1_000 ? lastLookAt - now : sooner;
-}
 
 /**
  * Webhooks mode: the check for a lost Finished Step event, as a backing-off retry policy (samples-typescript

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
+import { ApplicationFailureCategory } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createStepFallbackActivities } from '../activities/step-fallback.js';
 import { createIdwiseClient, loadIdwiseConfig } from '../idwise/index.js';
@@ -9,6 +9,7 @@ import { durationToMs } from '../shared/duration.js';
 import { ErrorType } from '../shared/errors.js';
 import { JourneyOptionsSchema } from '../shared/journey.js';
 import { journeyActivityOptions } from '../workflows/activity-options.js';
+import { applicationFailureOf } from './helpers/activities.js';
 import { repoRoot } from './helpers/journey-env.js';
 
 // The webhooks mode's lost-event check (activities/step-fallback.ts) against the sandbox over HTTP. Its promise to
@@ -53,14 +54,7 @@ describe('the lost-event check (fallbackStepCheck)', () => {
       notBefore,
     }) as ReturnType<typeof fallbackStepCheck>;
   const calls = (journeyId: string) => sandbox.admin.journeyCounters(journeyId)?.summaryCalls ?? 0;
-  const rejection = async (work: Promise<unknown>) => {
-    const err = await work.then(
-      () => null,
-      (e: unknown) => e,
-    );
-    if (!(err instanceof ApplicationFailure)) throw new Error(`expected an ApplicationFailure, got ${String(err)}`);
-    return err;
-  };
+  const rejection = applicationFailureOf;
 
   it('makes no call on its first attempt: that attempt only starts the retry clock', async () => {
     const journeyId = await submit(60_000);

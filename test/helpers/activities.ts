@@ -6,8 +6,11 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 
 const quiet = () => undefined;
 
-export function quietActivityEnv(): MockActivityEnvironment {
-  return new MockActivityEnvironment(undefined, {
+/** `info` sets what the activity reads of its context: attempt, timeouts, retry policy, when it was scheduled. */
+export function quietActivityEnv(
+  info?: ConstructorParameters<typeof MockActivityEnvironment>[0],
+): MockActivityEnvironment {
+  return new MockActivityEnvironment(info, {
     logger: { log: quiet, trace: quiet, debug: quiet, info: quiet, warn: quiet, error: quiet },
   });
 }
