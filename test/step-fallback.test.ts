@@ -1,6 +1,5 @@
 import { join } from 'node:path';
 import { ApplicationFailureCategory } from '@temporalio/common';
-import { MockActivityEnvironment } from '@temporalio/testing';
 import { createStepFallbackActivities } from '../activities/step-fallback.js';
 import { createIdwiseClient, loadIdwiseConfig } from '../idwise/index.js';
 import { startSandbox, type RunningSandbox } from '../sandbox/index.js';
@@ -9,14 +8,12 @@ import { durationToMs } from '../shared/duration.js';
 import { ErrorType } from '../shared/errors.js';
 import { JourneyOptionsSchema } from '../shared/journey.js';
 import { journeyActivityOptions } from '../workflows/activity-options.js';
-import { applicationFailureOf } from './helpers/activities.js';
+import { applicationFailureOf, quietActivityEnv } from './helpers/activities.js';
 import { repoRoot } from './helpers/journey-env.js';
 
 // The webhooks mode's lost-event check (activities/step-fallback.ts) against the sandbox over HTTP. Its promise to
 // the workflow: once an attempt has stopped running, that attempt's summary call is at least 2 s old.
 
-const quiet = () => undefined;
-const logger = { log: quiet, trace: quiet, debug: quiet, info: quiet, warn: quiet, error: quiet };
 const img = (name: string) => join(repoRoot, 'samples/images', name);
 
 describe('the lost-event check (fallbackStepCheck)', () => {
@@ -48,7 +45,7 @@ describe('the lost-event check (fallbackStepCheck)', () => {
   afterAll(() => sandbox.close());
 
   const run = (attempt: number, journeyId: string, startToCloseTimeoutMs = 60_000, notBefore = 0) =>
-    new MockActivityEnvironment({ attempt, startToCloseTimeoutMs }, { logger }).run(fallbackStepCheck, {
+    quietActivityEnv({ attempt, startToCloseTimeoutMs }).run(fallbackStepCheck, {
       journeyId,
       stepId: '0',
       notBefore,
@@ -125,10 +122,10 @@ describe('the lost-event check (fallbackStepCheck)', () => {
       req: Parameters<typeof fallbackStepCheck>[0],
       deadline: { scheduledTimestampMs: number; scheduleToCloseTimeoutMs: number } | object = {},
     ) =>
-      new MockActivityEnvironment(
-        { attempt, startToCloseTimeoutMs: 60_000, retryPolicy: policy, ...deadline },
-        { logger },
-      ).run(fallbackStepCheck, req) as ReturnType<typeof fallbackStepCheck>;
+      quietActivityEnv({ attempt, startToCloseTimeoutMs: 60_000, retryPolicy: policy, ...deadline }).run(
+        fallbackStepCheck,
+        req,
+      ) as ReturnType<typeof fallbackStepCheck>;
     afterEach(() => forgetProcessingTimes());
 
     it('has a retry policy that grows from fallbackCheckInterval to fallbackCheckMaxInterval', () => {
