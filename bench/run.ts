@@ -53,6 +53,7 @@ import {
   readProcCpuSeconds,
   readThreadCpuSeconds,
   scrapeMetrics,
+  serverHeartbeats,
   startBenchWorker,
   taskCounts,
   type BenchWorker,
@@ -363,8 +364,10 @@ async function main(): Promise<number> {
 
     say('starting the Temporal dev server (in-memory, headless) and bundling the workflows...');
     // Settled, not Promise.all: whichever started must be cleaned up even when the other failed.
+    // The server's own metrics count the heartbeats that reach it: billable actions that no history shows.
+    const serverMetricsPort = await freePort();
     const [devServer, bundle] = await Promise.allSettled([
-      startDevServer({}).then((env: TestWorkflowEnvironment) => {
+      startDevServer({ metricsPort: serverMetricsPort }).then((env: TestWorkflowEnvironment) => {
         cleanups.push(() => env.teardown());
         // Runs before the teardown: cancels the outcome long-polls of journeys that can no longer finish.
         cleanups.push(async () => clientCalls.abort());
@@ -434,6 +437,8 @@ async function main(): Promise<number> {
       await warmUp(warmup, concurrency, (i) => temporalJourney(`pass-bench-${runId}-warmup-${i}`));
     }
     const beforeTemporal = sandbox.admin.counters();
+    const serverMetrics = `http://127.0.0.1:${serverMetricsPort}/metrics`;
+    const heartbeatsBefore = await serverHeartbeats(serverMetrics, 'default').catch(() => Number.NaN);
     say(`Temporal: ${n} journeys...`);
     const threadsBefore = await readThreadCpuSeconds(worker.pid);
     const cpuBeforeTemporal = await cpuSnapshot(workerPids, devServerPid);
@@ -450,6 +455,7 @@ async function main(): Promise<number> {
         .sort((a, b) => (b[1] ?? 0) - (a[1] ?? 0)),
     );
     const afterTemporal = sandbox.admin.counters();
+    const heartbeatsAfter = await serverHeartbeats(serverMetrics, 'default').catch(() => Number.NaN);
     const endMemory = await worker.memory();
     const serverMemory = devServerPid === null ? null : await readProcMemory(devServerPid).catch(() => null);
     let workerMetrics: Record<string, number | null> = {};
@@ -538,6 +544,7 @@ async function main(): Promise<number> {
         perJourney: meanActions(actionCounts),
         min: round(Math.min(...totalsPerHistory)),
         max: round(Math.max(...totalsPerHistory)),
+        heartbeatsPerJourney: round((heartbeatsAfter - heartbeatsBefore) / n, 2),
       },
       workerMetrics,
       callRate,

@@ -68,9 +68,9 @@ export type ActionCount = Record<ActionKind, number> & { total: number };
  *   SignalExternalWorkflowExecutionInitiated, StartChildWorkflowExecutionInitiated: 1 each
  * - Local activities: 1 per workflow task that recorded their markers, plus 1 per retry after the first attempt
  *   (the task's completion reports them as meteringMetadata.nonfirstLocalActivityExecutionAttempts)
- * Not in history, so not counted here: activity heartbeats that reach the server (about 1 per upload attempt
- * here: the first heartbeat is sent at once, later ones are throttled to 0.8 x heartbeatTimeout = 16 s and
- * an upload finishes sooner), queries, rejected updates.
+ * Not in history, so not counted here: activity heartbeats that reach the server (the bench counts them from the
+ * server's metrics, serverHeartbeats; an upload beats first after half its heartbeat timeout, so one done sooner sends
+ * none), queries, rejected updates.
  */
 export function countActions(history: History): ActionCount {
   const c: ActionCount = {

@@ -12,6 +12,8 @@ export interface DevServerOptions {
   dbFilename?: string;
   /** A codec server's URL (codec/codec-server.ts) the Web UI decodes payloads through (--ui-codec-endpoint). */
   codecEndpoint?: string;
+  /** Where the server serves its Prometheus metrics (--metrics-port); a free port the CLI picks when omitted. */
+  metricsPort?: number;
 }
 
 /**
@@ -23,6 +25,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<TestW
   const extraArgs: string[] = [...DEV_SERVER_DYNAMIC_CONFIG];
   if (opts.dbFilename) extraArgs.push('--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=OFF');
   if (opts.codecEndpoint) extraArgs.push('--ui-codec-endpoint', opts.codecEndpoint);
+  if (opts.metricsPort) extraArgs.push('--metrics-port', String(opts.metricsPort));
   return TestWorkflowEnvironment.createLocal({
     server: {
       executable: cli.executable,
