@@ -8,7 +8,7 @@ import { MIN_SUMMARY_INTERVAL_MS, type StepFiles, type StepMapping } from '../sh
 import { expectedRetry, failureOf, mapFailures } from './failures.js';
 import { checkImages, openedFiles, type PreflightDeps } from './preflight.js';
 import { noteProcessed, type StepTiming } from './processing-times.js';
-import { progressHeartbeat } from './progress-heartbeat.js';
+import { firstBeatAfterMs, progressHeartbeat } from './progress-heartbeat.js';
 import { SummaryPacer } from './summary-pacer.js';
 import { countPossiblyOrphanedStart, countSummaryCall, type SummaryPurpose } from './metrics.js';
 import { hasSubmission, isProcessed, retakeLanded, toFlowSteps, toResultSummary, toStepCheck } from './mapping.js';
@@ -203,8 +203,7 @@ export function createJourneyActivities(deps: ActivityDeps & PreflightDeps) {
           return { summaryAt };
         }
       }
-      const progress = progressHeartbeat();
-      progress(0);
+      const progress = progressHeartbeat({ firstAfterMs: firstBeatAfterMs(activityInfo().heartbeatTimeoutMs) });
       const opened = openedFiles(files, deps);
       const upload =
         'skip' in opened
