@@ -210,35 +210,36 @@ export async function scrapeMetrics(
   return { means, totals };
 }
 
-/**
- * Tasks a worker has run since it started, from its Prometheus endpoint (the count of the SDK's execution
- * latency histograms): with several workers on one queue, proof that each one took a share.
- */
+/** The sum of the Prometheus sample lines `keep` accepts (their value is the line's last field). */
+const sumSamples = (text: string, keep: (line: string) => boolean) =>
+  text
+    .split('\n')
+    .filter(keep)
+    .reduce((a, l) => a + Number(l.split(/\s+/).at(-1)), 0);
+
 /**
  * Activity heartbeats that reached the server, from its Prometheus endpoint: the frontend's RecordActivityTaskHeartbeat
  * requests in the namespace (by task token or by id). Each is a billable action on Temporal Cloud, and none is in history.
  */
 export async function serverHeartbeats(url: string, namespace: string): Promise<number> {
   const text = await (await fetch(url)).text();
-  return text
-    .split('\n')
-    .filter(
-      (l) =>
-        l.startsWith('service_requests{') &&
-        /operation="RecordActivityTaskHeartbeat(ById)?"/.test(l) &&
-        l.includes(`namespace="${namespace}"`) &&
-        l.includes('service_name="frontend"'),
-    )
-    .reduce((a, l) => a + Number(l.split(/\s+/).at(-1)), 0);
+  return sumSamples(
+    text,
+    (l) =>
+      l.startsWith('service_requests{') &&
+      /operation="RecordActivityTaskHeartbeat(ById)?"/.test(l) &&
+      l.includes(`namespace="${namespace}"`) &&
+      l.includes('service_name="frontend"'),
+  );
 }
 
+/**
+ * Tasks a worker has run since it started, from its Prometheus endpoint (the count of the SDK's execution
+ * latency histograms): with several workers on one queue, proof that each one took a share.
+ */
 export async function taskCounts(url: string): Promise<{ workflowTasks: number; activities: number }> {
   const text = await (await fetch(url)).text();
-  const sum = (name: string) =>
-    text
-      .split('\n')
-      .filter((l) => l.startsWith(`${name}_count`))
-      .reduce((a, l) => a + Number(l.split(/\s+/).at(-1)), 0);
+  const sum = (name: string) => sumSamples(text, (l) => l.startsWith(`${name}_count`));
   return {
     workflowTasks: sum('temporal_workflow_task_execution_latency'),
     activities: sum('temporal_activity_execution_latency'),
