@@ -45,7 +45,7 @@ export interface TemporalResult extends PathResult {
     peakRssMb: number | null;
     peakSampledRssMb: number | null;
     endRssMb: number | null;
-    /** The worker's CPU seconds during the Temporal phase per thread group (see readThreadCpuSeconds). */
+    /** The worker's CPU seconds during the Temporal phase per thread group (see threadCpuGroups). */
     cpuByThreadS: Record<string, number | null>;
     samples: [number, number][];
   };
@@ -401,7 +401,9 @@ export function formatMarkdown(r: BenchReport): string {
   }
   const threads = Object.entries(t.worker.cpuByThreadS);
   if (threads.length > 0) {
-    lines.push('', `worker CPU s by thread: ${threads.map(([k, v]) => `${k} ${fmt(v, 1)}`).join(', ')}`);
+    const perJourney = ([k, v]: [string, number | null]) =>
+      `${k} ${fmt(v === null ? null : (1000 * v) / t.journeys, 1)}`;
+    lines.push('', `worker CPU ms per journey by thread: ${threads.map(perJourney).join(', ')}`);
   }
   const wm = Object.entries(t.workerMetrics).filter(([, v]) => v !== null);
   if (wm.length > 0)

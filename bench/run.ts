@@ -52,6 +52,7 @@ import {
   readProcMemory,
   readProcCpuSeconds,
   readThreadCpuSeconds,
+  threadCpuGroups,
   scrapeMetrics,
   serverHeartbeats,
   startBenchWorker,
@@ -449,8 +450,8 @@ async function main(): Promise<number> {
     const cpuAfterTemporal = await cpuSnapshot(workerPids, devServerPid);
     const threadsAfter = await readThreadCpuSeconds(worker.pid);
     const cpuByThreadS = Object.fromEntries(
-      Object.entries(threadsAfter)
-        .map(([name, v]) => [name, round(v - (threadsBefore[name] ?? 0))] as const)
+      Object.entries(threadCpuGroups(threadsBefore, threadsAfter))
+        .map(([name, v]) => [name, round(v)] as const)
         .filter(([, v]) => v !== null && v > 0)
         .sort((a, b) => (b[1] ?? 0) - (a[1] ?? 0)),
     );

@@ -48,22 +48,50 @@ export async function readProcCpuSeconds(pid: number): Promise<number> {
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }
 
-/**
- * CPU seconds per thread group of a process: `main` (the thread whose id is the pid: the Node event loop with
- * activities and the SDK's bridge), then the other threads by name (Node's own, i.e. the workflow thread, GC and
- * libuv helpers, are all called `node`; the Rust core's are `tokio-runtime-w` and friends).
- */
-export async function readThreadCpuSeconds(pid: number): Promise<Record<string, number>> {
-  const groups: Record<string, number> = {};
+/** CPU seconds so far of each thread of a process, by thread id, with the thread's name (`main` for the pid's own). */
+export async function readThreadCpuSeconds(pid: number): Promise<Record<string, { name: string; s: number }>> {
+  const threads: Record<string, { name: string; s: number }> = {};
   for (const tid of await readdir(`/proc/${pid}/task`)) {
     try {
       const stat = await readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8');
       const name = Number(tid) === pid ? 'main' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      groups[name] = (groups[name] ?? 0) + (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+      threads[tid] = { name, s: (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS };
     } catch {
       // thread ended meanwhile
     }
+  }
+  return threads;
+}
+
+/**
+ * The CPU seconds a worker's threads used between two readings, in groups: `main` (the Node event loop: activities,
+ * the SDK's activation and activity streams, the bridge to the core), `workflow thread` (the SDK's worker thread that
+ * runs every workflow activation), `V8 and libuv helpers` (Node names the workflow thread, V8's GC and compiler
+ * threads and libuv's pool all `node`; the workflow thread is told apart as the busiest of them over a phase that runs
+ * journeys, by far in every profile: about 4 x the next), `core` (the Rust SDK core's tokio threads) and the rest by
+ * name.
+ */
+export function threadCpuGroups(
+  before: Record<string, { name: string; s: number }>,
+  after: Record<string, { name: string; s: number }>,
+): Record<string, number> {
+  const used = Object.entries(after).map(([tid, t]) => ({ name: t.name, s: t.s - (before[tid]?.s ?? 0) }));
+  const nodeThreads = used.filter((t) => t.name === 'node').sort((a, b) => b.s - a.s);
+  const workflowThread = nodeThreads[0];
+  const groups: Record<string, number> = {};
+  for (const t of used) {
+    const group =
+      t.name === 'main'
+        ? 'main'
+        : t === workflowThread
+          ? 'workflow thread'
+          : t.name === 'node'
+            ? 'V8 and libuv helpers'
+            : t.name.startsWith('tokio-runtime')
+              ? 'core'
+              : t.name;
+    groups[group] = (groups[group] ?? 0) + t.s;
   }
   return groups;
 }

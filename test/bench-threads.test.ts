@@ -1,0 +1,39 @@
+import { describe, expect, it } from '@jest/globals';
+import { threadCpuGroups } from '../bench/worker-process.js';
+
+describe('the bench splits the worker CPU by thread group', () => {
+  const before = {
+    '100': { name: 'main', s: 10 },
+    '101': { name: 'node', s: 4 },
+    '102': { name: 'node', s: 4 },
+    '110': { name: 'node', s: 1 },
+    '111': { name: 'tokio-runtime-w', s: 2 },
+    '112': { name: 'tokio-runtime-w', s: 2 },
+    '113': { name: 'workflow-proces', s: 0.5 },
+  };
+
+  it('tells the workflow thread apart as the node thread busiest over the phase, whatever its total', () => {
+    const after = {
+      '100': { name: 'main', s: 13 },
+      '101': { name: 'node', s: 4.5 }, // most CPU in all, but mostly from before the phase
+      '102': { name: 'node', s: 4.25 },
+      '110': { name: 'node', s: 3 },
+      '111': { name: 'tokio-runtime-w', s: 2.5 },
+      '112': { name: 'tokio-runtime-w', s: 2.25 },
+      '113': { name: 'workflow-proces', s: 0.75 },
+      '120': { name: 'node', s: 0.5 }, // started during the phase: all of it counts
+    };
+    expect(threadCpuGroups(before, after)).toEqual({
+      main: 3,
+      'workflow thread': 2,
+      'V8 and libuv helpers': 1.25,
+      core: 0.75,
+      'workflow-proces': 0.25,
+    });
+  });
+
+  it('leaves out threads that ended during the phase rather than counting them negative', () => {
+    const after = { '100': { name: 'main', s: 11 }, '110': { name: 'node', s: 1.5 } };
+    expect(threadCpuGroups(before, after)).toEqual({ main: 1, 'workflow thread': 0.5 });
+  });
+});
