@@ -1,4 +1,5 @@
 import { describeMachine, type LoadRecord, type MachineInfo } from './machine.js';
+import type { FloorResult } from './floor/phase.js';
 import type { CallRate } from './rate.js';
 import type { ActionCount, Distribution } from './stats.js';
 
@@ -119,6 +120,8 @@ export interface BenchReport {
   };
   temporal: TemporalResult;
   baseline: PathResult;
+  /** The SDK floor (bench/floor/): the journey's Temporal shape without its work; absent in older reports. */
+  floor?: FloorResult;
   targets: Target[];
   pass: boolean;
 }
@@ -270,12 +273,18 @@ export function cpuReference(r: BenchReport) {
   const ratio = (ms: number | null) => (ms === null || !reference ? null : Math.round((ms / reference) * 100) / 100);
   const worker = perJourney(r.temporal.cpuS.worker);
   const devServer = perJourney(r.temporal.cpuS.devServer);
+  const floor = r.floor?.cpuMsPerJourney.worker ?? null;
   return {
     referenceMs: reference,
     workerMs: worker,
     devServerMs: devServer,
     worker: ratio(worker),
     devServer: ratio(devServer),
+    // The SDK floor's worker CPU, and what the journey's worker spends beyond it: the part our code can change.
+    floorWorkerMs: floor,
+    floorWorker: ratio(floor),
+    aboveFloorMs: worker === null || floor === null ? null : Math.round((worker - floor) * 10) / 10,
+    aboveFloor: worker === null || floor === null ? null : ratio(worker - floor),
   };
 }
 
@@ -283,7 +292,11 @@ function cpuAgainstReference(r: BenchReport): string {
   const c = cpuReference(r);
   return (
     `CPU ms per journey: worker ${fmt(c.workerMs, 1)} (${fmt(c.worker)} x the plain script's ${fmt(c.referenceMs, 1)}), ` +
-    `dev server ${fmt(c.devServerMs, 1)} (${fmt(c.devServer)} x)`
+    `dev server ${fmt(c.devServerMs, 1)} (${fmt(c.devServer)} x)` +
+    (c.floorWorkerMs === null
+      ? ''
+      : `; the SDK floor's worker ${fmt(c.floorWorkerMs, 1)} (${fmt(c.floorWorker)} x), ` +
+        `so the journey's own work in the worker ${fmt(c.aboveFloorMs, 1)} (${fmt(c.aboveFloor)} x)`)
   );
 }
 
@@ -404,6 +417,17 @@ export function formatMarkdown(r: BenchReport): string {
     const perJourney = ([k, v]: [string, number | null]) =>
       `${k} ${fmt(v === null ? null : (1000 * v) / t.journeys, 1)}`;
     lines.push('', `worker CPU ms per journey by thread: ${threads.map(perJourney).join(', ')}`);
+  }
+  if (r.floor) {
+    const f = r.floor;
+    const groups = Object.entries(f.workerByThreadMs).map(([k, v]) => `${k} ${fmt(v, 1)}`);
+    const events = Object.entries(f.eventTypes).map(([k, v]) => `${v} ${k}`);
+    lines.push(
+      '',
+      `SDK floor (${f.journeys} journeys of the same Temporal shape, activities that wait ${f.activityWaitMs} ms and ` +
+        `call nothing): worker ${fmt(f.cpuMsPerJourney.worker, 1)} CPU ms per journey (${groups.join(', ')}), dev ` +
+        `server ${fmt(f.cpuMsPerJourney.devServer, 1)}; one floor history: ${events.join(', ')}`,
+    );
   }
   const wm = Object.entries(t.workerMetrics).filter(([, v]) => v !== null);
   if (wm.length > 0)

@@ -20,6 +20,7 @@ import { startSandbox, type Counters, type RunningSandbox } from '../sandbox/ind
 import { journeyWorkflowId } from '../shared/journey.js';
 import { writeWorkflowBundle } from '../worker/bundle.js';
 import { inheritedEnv, workerEnv } from '../chaos/worker-env.js';
+import { runFloorPhase } from './floor/phase.js';
 import { runBaselineJourney } from './baseline.js';
 import { benchObjectStore } from './images-s3.js';
 import { machineInfo, watchLoad } from './machine.js';
@@ -579,6 +580,27 @@ async function main(): Promise<number> {
       n,
     );
 
+    // --- SDK floor: the same Temporal shape without the journey's work, on its own worker process ---
+    const activityRunS = temporalResult.history.timingsS?.activityRunS ?? null;
+    const activities = temporalResult.actions.perJourney?.activityScheduled ?? 4;
+    const floor = await runFloorPhase({
+      client,
+      root,
+      bundlePath: join(dirname(bundlePath), 'floor-bundle.js'),
+      env: { temporalAddress: temporal.address, namespace: 'default', codecKeys: codecEnv.IDWISE_CODEC_KEYS },
+      count: n,
+      warmup,
+      concurrency,
+      activityWaitMs: activityRunS === null ? 1000 : Math.round((1000 * activityRunS) / Math.max(1, activities)),
+      devServerPid,
+      runId,
+      say,
+    }).catch((err: unknown) => {
+      // The floor is a reference beside the journeys' figures: without it the report still stands.
+      say(`SDK floor not measured: ${(err as Error).message}`);
+      return undefined;
+    });
+
     const targets = checkTargets(temporalResult, baselineResult);
     const report: BenchReport = {
       runId,
@@ -601,6 +623,7 @@ async function main(): Promise<number> {
       },
       temporal: temporalResult,
       baseline: baselineResult,
+      ...(floor ? { floor } : {}),
       targets,
       pass: targets.every((t) => t.pass),
     };

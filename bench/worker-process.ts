@@ -124,10 +124,12 @@ export async function startBenchWorker(opts: {
   env: NodeJS.ProcessEnv;
   sampleMs?: number;
   startTimeoutMs?: number;
+  /** The process's entry (default the journey worker's, worker/main.ts). */
+  entry?: string;
 }): Promise<BenchWorker> {
   // BENCH_WORKER_NODE_ARGS adds node flags for profiling, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
   const extra = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
-  const child = spawn(process.execPath, workerProcessArgs(extra), {
+  const child = spawn(process.execPath, workerProcessArgs(extra, opts.entry), {
     cwd: opts.cwd,
     env: opts.env,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -30,12 +30,17 @@ export const webpackConfigHook: NonNullable<BundleOptions['webpackConfigHook']> 
  * Bundles the workflows once into `codePath`, for workers started with IDWISE_WORKFLOW_BUNDLE (the Docker
  * image, the test run, the benchmark) instead of bundling at every start.
  */
-export async function writeWorkflowBundle(codePath: string, logger?: BundleOptions['logger']): Promise<string> {
+export async function writeWorkflowBundle(
+  codePath: string,
+  logger?: BundleOptions['logger'],
+  // Other workflows bundled the same way (the bench's SDK floor), without the journeys' preloaded modules.
+  other?: { workflowsPath: string },
+): Promise<string> {
   // The failure converter goes into the sandbox too: failures raised by workflows get encrypted messages.
   const { code } = await bundleWorkflowCode({
-    workflowsPath,
+    workflowsPath: other?.workflowsPath ?? workflowsPath,
     webpackConfigHook,
-    preloadModules,
+    preloadModules: other ? [] : preloadModules,
     failureConverterPath,
     ...(logger ? { logger } : {}),
   });

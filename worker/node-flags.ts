@@ -10,13 +10,13 @@ import { getHeapStatistics } from 'node:v8';
  */
 export const WORKER_NODE_FLAGS = ['--max-semi-space-size=4', '--max-old-space-size=256'] as const;
 
-/** `node` arguments that start a worker process from the repository, as `npm run worker` does. */
-export const workerProcessArgs = (extraNodeFlags: readonly string[] = []) => [
+/** `node` arguments that start a worker process from the repository, as `npm run worker` does (or another entry). */
+export const workerProcessArgs = (extraNodeFlags: readonly string[] = [], entry = 'worker/main.ts') => [
   ...WORKER_NODE_FLAGS,
   ...extraNodeFlags,
   '--import',
   'tsx',
-  'worker/main.ts',
+  entry,
 ];
 
 /** Rough V8 heap a cache of `cached` journeys needs in the workflow thread: the SDK and bundle, plus ~250 KB each. */

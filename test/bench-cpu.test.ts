@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { cpuReference, type BenchReport } from '../bench/report.js';
 import { threadCpuGroups } from '../bench/worker-process.js';
 
 describe('the bench splits the worker CPU by thread group', () => {
@@ -35,5 +36,36 @@ describe('the bench splits the worker CPU by thread group', () => {
   it('leaves out threads that ended during the phase rather than counting them negative', () => {
     const after = { '100': { name: 'main', s: 11 }, '110': { name: 'node', s: 1.5 } };
     expect(threadCpuGroups(before, after)).toEqual({ main: 1, 'workflow thread': 0.5 });
+  });
+});
+
+describe('the bench sets the journey worker CPU against the SDK floor', () => {
+  const report = (floorWorkerMs?: number) =>
+    ({
+      settings: { journeys: 200 },
+      baseline: { cpuS: { benchProcess: 3.2 } }, // 16 ms per journey
+      temporal: { cpuS: { worker: 9.6, devServer: 8.8 } }, // 48 and 44 ms
+      ...(floorWorkerMs === undefined ? {} : { floor: { cpuMsPerJourney: { worker: floorWorkerMs } } }),
+    }) as unknown as BenchReport;
+
+  it('splits the worker CPU into the floor and the journey own work, each against the plain script', () => {
+    expect(cpuReference(report(28))).toMatchObject({
+      referenceMs: 16,
+      workerMs: 48,
+      worker: 3,
+      floorWorkerMs: 28,
+      floorWorker: 1.75,
+      aboveFloorMs: 20,
+      aboveFloor: 1.25,
+    });
+  });
+
+  it('says nothing of a floor that was not measured (reports from before it)', () => {
+    expect(cpuReference(report())).toMatchObject({
+      worker: 3,
+      floorWorkerMs: null,
+      aboveFloorMs: null,
+      aboveFloor: null,
+    });
   });
 });
