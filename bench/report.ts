@@ -426,7 +426,8 @@ export function formatMarkdown(r: BenchReport): string {
       '',
       `SDK floor (${f.journeys} journeys of the same Temporal shape, activities that wait ${f.activityWaitMs} ms and ` +
         `call nothing): worker ${fmt(f.cpuMsPerJourney.worker, 1)} CPU ms per journey (${groups.join(', ')}), dev ` +
-        `server ${fmt(f.cpuMsPerJourney.devServer, 1)}; one floor history: ${events.join(', ')}`,
+        `server ${fmt(f.cpuMsPerJourney.devServer, 1)}; CPU s of other processes ${fmt(f.otherProcessesS, 1)}; ` +
+        `one floor history: ${events.join(', ')}`,
     );
   }
   const wm = Object.entries(t.workerMetrics).filter(([, v]) => v !== null);

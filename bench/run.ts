@@ -48,10 +48,10 @@ import {
   sampleIndexes,
 } from './stats.js';
 import {
+  cpuSnapshot,
+  cpuUse,
   findChildPid,
-  readMachineBusySeconds,
   readProcMemory,
-  readProcCpuSeconds,
   readThreadCpuSeconds,
   threadCpuGroups,
   scrapeMetrics,
@@ -228,41 +228,6 @@ function idwiseUsage(
       after.totals.pollRuleViolations - before.totals.pollRuleViolations,
     ),
     doubleSubmissions,
-  };
-}
-
-interface CpuSnapshot {
-  worker: number;
-  devServer: number;
-  bench: number;
-  machine: number;
-}
-
-async function cpuSnapshot(workerPids: number[], devServerPid: number | null): Promise<CpuSnapshot> {
-  const usage = process.cpuUsage();
-  const safe = (p: Promise<number>) => p.catch(() => Number.NaN);
-  let worker = 0;
-  for (const pid of workerPids) worker += await safe(readProcCpuSeconds(pid));
-  return {
-    worker,
-    devServer: devServerPid === null ? Number.NaN : await safe(readProcCpuSeconds(devServerPid)),
-    bench: (usage.user + usage.system) / 1e6,
-    machine: await safe(readMachineBusySeconds()),
-  };
-}
-
-function cpuUse(a: CpuSnapshot, b: CpuSnapshot, durationS: number, n: number): CpuUse {
-  const worker = b.worker - a.worker;
-  const devServer = b.devServer - a.devServer;
-  const bench = b.bench - a.bench;
-  const ours = worker + devServer + bench;
-  return {
-    worker: round(worker),
-    devServer: round(devServer),
-    benchProcess: round(bench),
-    otherProcesses: round(Math.max(0, b.machine - a.machine - ours)),
-    perJourneyMs: round((ours / n) * 1000, 0),
-    machineCoresBusy: round((b.machine - a.machine) / durationS),
   };
 }
 
@@ -450,12 +415,7 @@ async function main(): Promise<number> {
     for (const w of workers) if (w.hasExited()) await w.died; // throws: the run is void without its workers
     const cpuAfterTemporal = await cpuSnapshot(workerPids, devServerPid);
     const threadsAfter = await readThreadCpuSeconds(worker.pid);
-    const cpuByThreadS = Object.fromEntries(
-      Object.entries(threadCpuGroups(threadsBefore, threadsAfter))
-        .map(([name, v]) => [name, round(v)] as const)
-        .filter(([, v]) => v !== null && v > 0)
-        .sort((a, b) => (b[1] ?? 0) - (a[1] ?? 0)),
-    );
+    const cpuByThreadS = threadCpuGroups(threadsBefore, threadsAfter);
     const afterTemporal = sandbox.admin.counters();
     const heartbeatsAfter = await serverHeartbeats(serverMetrics, 'default').catch(() => Number.NaN);
     const endMemory = await worker.memory();

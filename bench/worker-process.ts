@@ -2,6 +2,8 @@ import { spawn } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { workerProcessArgs } from '../worker/node-flags.js';
+import type { CpuUse } from './report.js';
+import { round } from './stats.js';
 
 // The journey worker as its own process (`node --import tsx worker/main.ts`, as `npm run worker` runs it), so
 // its memory is measured alone: VmRSS from /proc/<pid>/status every `sampleMs`, and VmHWM (the kernel's own
@@ -42,7 +44,11 @@ const CLOCK_TICKS = 100; // USER_HZ: /proc reports CPU time in 1/100 s on Linux
 
 /** CPU time (user + system, all threads) a process has used so far, in seconds. */
 export async function readProcCpuSeconds(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  return statCpuSeconds(await readFile(`/proc/${pid}/stat`, 'utf8'));
+}
+
+/** utime + stime of a process's or a thread's `stat` line, in seconds. */
+function statCpuSeconds(stat: string): number {
   // Fields after "(comm)": state ppid ... utime (12th) stime (13th); comm may contain spaces.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
@@ -55,8 +61,7 @@ export async function readThreadCpuSeconds(pid: number): Promise<Record<string, 
     try {
       const stat = await readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8');
       const name = Number(tid) === pid ? 'main' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      threads[tid] = { name, s: (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS };
+      threads[tid] = { name, s: statCpuSeconds(stat) };
     } catch {
       // thread ended meanwhile
     }
@@ -93,7 +98,13 @@ export function threadCpuGroups(
               : t.name;
     groups[group] = (groups[group] ?? 0) + t.s;
   }
-  return groups;
+  // In seconds to 0.01 (the kernel counts in 1/100 s), busiest first; groups that did nothing are left out.
+  return Object.fromEntries(
+    Object.entries(groups)
+      .map(([group, s]) => [group, round(s) ?? 0] as const)
+      .filter(([, s]) => s > 0)
+      .sort((a, b) => b[1] - a[1]),
+  );
 }
 
 /** Busy CPU time of the whole machine (all cores, every process), in seconds. */
@@ -101,6 +112,43 @@ export async function readMachineBusySeconds(): Promise<number> {
   const line = (await readFile('/proc/stat', 'utf8')).split('\n')[0]!;
   const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = line.split(/\s+/).slice(1).map(Number);
   return (user + nice + system + irq + softirq + steal) / CLOCK_TICKS;
+}
+
+/** CPU seconds so far of the workers, the dev server, this process and the whole machine. */
+export interface CpuSnapshot {
+  worker: number;
+  devServer: number;
+  bench: number;
+  machine: number;
+}
+
+export async function cpuSnapshot(workerPids: number[], devServerPid: number | null): Promise<CpuSnapshot> {
+  const usage = process.cpuUsage();
+  const safe = (p: Promise<number>) => p.catch(() => Number.NaN);
+  let worker = 0;
+  for (const pid of workerPids) worker += await safe(readProcCpuSeconds(pid));
+  return {
+    worker,
+    devServer: devServerPid === null ? Number.NaN : await safe(readProcCpuSeconds(devServerPid)),
+    bench: (usage.user + usage.system) / 1e6,
+    machine: await safe(readMachineBusySeconds()),
+  };
+}
+
+/** What each used between two snapshots; the rest of the machine's busy time is other processes'. */
+export function cpuUse(a: CpuSnapshot, b: CpuSnapshot, durationS: number, n: number): CpuUse {
+  const worker = b.worker - a.worker;
+  const devServer = b.devServer - a.devServer;
+  const bench = b.bench - a.bench;
+  const ours = worker + devServer + bench;
+  return {
+    worker: round(worker),
+    devServer: round(devServer),
+    benchProcess: round(bench),
+    otherProcesses: round(Math.max(0, b.machine - a.machine - ours)),
+    perJourneyMs: round((ours / n) * 1000, 0),
+    machineCoresBusy: round((b.machine - a.machine) / durationS),
+  };
 }
 
 /** Children of `ppid` whose command name is `comm` (e.g. the Temporal CLI the test environment spawned). */

@@ -11,6 +11,7 @@ describe('the bench splits the worker CPU by thread group', () => {
     '111': { name: 'tokio-runtime-w', s: 2 },
     '112': { name: 'tokio-runtime-w', s: 2 },
     '113': { name: 'workflow-proces', s: 0.5 },
+    '114': { name: 'temporal-real-s', s: 0.25 },
   };
 
   it('tells the workflow thread apart as the node thread busiest over the phase, whatever its total', () => {
@@ -22,6 +23,7 @@ describe('the bench splits the worker CPU by thread group', () => {
       '111': { name: 'tokio-runtime-w', s: 2.5 },
       '112': { name: 'tokio-runtime-w', s: 2.25 },
       '113': { name: 'workflow-proces', s: 0.75 },
+      '114': { name: 'temporal-real-s', s: 0.25 }, // did nothing in the phase: no group
       '120': { name: 'node', s: 0.5 }, // started during the phase: all of it counts
     };
     expect(threadCpuGroups(before, after)).toEqual({

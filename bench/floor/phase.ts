@@ -3,7 +3,7 @@ import type { Client } from '@temporalio/client';
 import { writeWorkflowBundle } from '../../worker/bundle.js';
 import { inheritedEnv } from '../../chaos/worker-env.js';
 import { eventTypeCounts, round, runPool } from '../stats.js';
-import { readProcCpuSeconds, readThreadCpuSeconds, startBenchWorker, threadCpuGroups } from '../worker-process.js';
+import { cpuSnapshot, cpuUse, readThreadCpuSeconds, startBenchWorker, threadCpuGroups } from '../worker-process.js';
 import type { floorJourney, FloorInput } from './workflows.js';
 
 /** What the SDK floor cost: the floor worker's and the dev server's CPU per journey, and the floor's history shape. */
@@ -11,6 +11,8 @@ export interface FloorResult {
   journeys: number;
   activityWaitMs: number;
   cpuMsPerJourney: { worker: number | null; devServer: number | null };
+  /** CPU seconds of every other process on the machine meanwhile, this process excluded (absent in the first reports). */
+  otherProcessesS?: number | null;
   /** The floor worker's CPU per journey by thread group (bench/worker-process.ts threadCpuGroups). */
   workerByThreadMs: Record<string, number | null>;
   /** One floor journey's history: it should match the journey's own (bench/README.md). */
@@ -65,26 +67,25 @@ export async function runFloorPhase(o: {
     o.say(`SDK floor: ${o.warmup} warm-up and ${o.count} floor journeys...`);
     await runPool(o.warmup, o.concurrency, (i) => run(workflowId(`warmup-${i}`)));
     const threadsBefore = await readThreadCpuSeconds(worker.pid);
-    const workerBefore = await readProcCpuSeconds(worker.pid);
-    const serverBefore = o.devServerPid === null ? NaN : await readProcCpuSeconds(o.devServerPid);
+    const before = await cpuSnapshot([worker.pid], o.devServerPid);
+    const t0 = performance.now();
     await runPool(o.count, o.concurrency, (i) => run(workflowId(i)));
-    const workerAfter = await readProcCpuSeconds(worker.pid);
-    const serverAfter = o.devServerPid === null ? NaN : await readProcCpuSeconds(o.devServerPid);
+    const used = cpuUse(
+      before,
+      await cpuSnapshot([worker.pid], o.devServerPid),
+      (performance.now() - t0) / 1000,
+      o.count,
+    );
     const threadsAfter = await readThreadCpuSeconds(worker.pid);
-    const perJourneyMs = (s: number) => round((1000 * s) / o.count, 1);
+    const perJourneyMs = (s: number | null) => (s === null ? null : round((1000 * s) / o.count, 1));
     const history = await o.client.workflow.getHandle(workflowId(0)).fetchHistory();
     return {
       journeys: o.count,
       activityWaitMs: o.activityWaitMs,
-      cpuMsPerJourney: {
-        worker: perJourneyMs(workerAfter - workerBefore),
-        devServer: perJourneyMs(serverAfter - serverBefore),
-      },
+      cpuMsPerJourney: { worker: perJourneyMs(used.worker), devServer: perJourneyMs(used.devServer) },
+      otherProcessesS: used.otherProcesses,
       workerByThreadMs: Object.fromEntries(
-        Object.entries(threadCpuGroups(threadsBefore, threadsAfter))
-          .filter(([, s]) => s >= 0.01)
-          .sort((a, b) => b[1] - a[1])
-          .map(([name, s]) => [name, perJourneyMs(s)]),
+        Object.entries(threadCpuGroups(threadsBefore, threadsAfter)).map(([name, s]) => [name, perJourneyMs(s)]),
       ),
       eventTypes: eventTypeCounts(history),
     };
